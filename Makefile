@@ -1,0 +1,52 @@
+# Two commands: `make run` and `make test`. Everything else they need is built here.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export HOST PORT
+
+.PHONY: run test build catalogs check bench lint clean
+
+# Runtime dependencies, pinned in pyproject.toml.
+$(VENV)/.run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# Test dependencies on top.
+$(VENV)/.test: $(VENV)/.run
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: node_modules/.installed
+	node build.mjs
+
+# Compile every Welsh (and any other) catalog that exists.
+catalogs: $(VENV)/.run
+	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(VENV)/bin/pybabel compile --quiet --statistics -d locales; fi
+
+run: $(VENV)/.run build catalogs
+	ulimit -n 65536 2>/dev/null || true; $(PY) -m app
+
+test: $(VENV)/.test build catalogs
+	$(PY) -m pytest
+
+check: $(VENV)/.run
+	$(VENV)/bin/flask --app app flows check
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/mypy app
+
+bench: $(VENV)/.test build catalogs
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules app/static/build

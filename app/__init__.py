@@ -1,0 +1,63 @@
+"""Safeguarding chat: the Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from . import i18n, settings
+from .engine import Engine
+from .store import Counters, open_db
+
+# Module-level so transports can register handlers; bound in create_app.
+socketio = SocketIO()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    cfg = settings.load(config)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_DIR"], instance_relative_config=False)
+    app.config.update(
+        SAFECHAT=cfg,
+        SECRET_KEY=cfg["SECRET_KEY"],
+        MAX_CONTENT_LENGTH=cfg["MAX_BODY"],
+        TESTING=bool(cfg.get("TESTING", False)),
+    )
+    Path(cfg["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    # Access logs would hold IP addresses and user agents: never write them.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    catalogs = i18n.Catalogs(Path(cfg["LOCALES_DIR"]))
+    from .safety.service import SafetyService  # noqa: PLC0415 (after settings are known)
+
+    flows = Engine(
+        Path(cfg["FLOWS_DIR"]), Path(cfg["CONTENT_DIR"]), cfg["SECRET_KEY"],
+        max_age=cfg["TOKEN_MAX_AGE"], locales=catalogs.locales,
+        translate=catalogs.gettext, safety=SafetyService.from_flows_dir(Path(cfg["FLOWS_DIR"])),
+    )
+    open_db(cfg["DATABASE"]).close()
+    app.extensions["safechat"] = {
+        "engine": flows, "counters": Counters(cfg["DATABASE"]), "catalogs": catalogs,
+    }
+    i18n.init_app(app, catalogs)
+
+    from . import web  # noqa: PLC0415
+    from .chat import bp as chat_bp  # noqa: PLC0415
+
+    web.init_app(app)
+    app.register_blueprint(chat_bp)
+
+    origins = [o.strip() for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        # None means same origin only: other sites' pages may not open a chat socket.
+        cors_allowed_origins=origins or None,
+        max_http_buffer_size=cfg["MAX_BODY"],
+        logger=False,
+        engineio_logger=False,
+    )
+    return app

@@ -1,0 +1,59 @@
+"""JSON over HTTP, and the same chat as plain HTML forms for browsers without
+JavaScript."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import jsonify, render_template, request
+from flask_babel import force_locale
+from werkzeug.wrappers import Response
+
+from . import bp
+from .turns import engine, take_turn
+
+FORM_FIELDS = ("token", "choose", "say", "locale", "start")
+
+
+@bp.post("/api/v1/turn")
+def api_turn() -> tuple[Response, int]:
+    if not request.is_json:
+        result = engine().problem_for("unsupported_media")
+        return jsonify(result), 415
+    try:
+        raw = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, or nesting deep enough to blow the stack
+        return jsonify(engine().problem_for("bad_request")), 400
+    result, ok = take_turn(raw)
+    return jsonify(result), 200 if ok else 400
+
+
+@bp.get("/")
+@bp.get("/chat")
+def chat_page() -> str:
+    raw: dict[str, Any] = {"locale": request.args.get("lang")} if request.args.get("lang") else {}
+    turn, ok = take_turn(raw)
+    if not ok:  # an unknown ?lang= : show the page in English, with the reason
+        return render_chat(take_turn({})[0], turn["error"])
+    return render_chat(turn)
+
+
+@bp.post("/chat")
+def chat_post() -> tuple[str, int]:
+    raw = {k: request.form[k] for k in FORM_FIELDS if request.form.get(k)}
+    if "say" in request.form and "choose" not in raw and "say" not in raw:
+        raw["say"] = request.form["say"]  # an empty box is a problem to explain, not a reload
+    result, ok = take_turn(raw)
+    if ok:
+        return render_chat(result), 200
+    # Stay where we were: show the same turn again with the kind message.
+    where, still_ok = take_turn({"token": raw["token"]}) if raw.get("token") else ({}, False)
+    if not still_ok:
+        where, _ = take_turn({})
+    return render_chat(where, result["error"]), 400
+
+
+def render_chat(turn: dict[str, Any], problem: dict[str, Any] | None = None) -> str:
+    with force_locale(turn["locale"]):  # the conversation's language, not the browser's
+        return render_template("chat.html", turn=turn, problem=problem, locale=turn["locale"])

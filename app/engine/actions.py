@@ -1,0 +1,53 @@
+"""What a client may send, checked before anything else looks at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SAY = 1000
+MAX_TOKEN = 4096
+_KEYS = {"token", "choose", "say", "start", "locale"}
+
+
+class Problem(Exception):
+    """A request the conversation cannot take; it stays where it was."""
+
+    def __init__(self, code: str, *, restart: bool = False):
+        super().__init__(code)
+        self.code = code
+        self.restart = restart  # offer "start again" (the token can't be used)
+
+
+@dataclass(frozen=True)
+class Action:
+    token: str | None = None
+    choose: str | None = None
+    say: str | None = None
+    start: str | None = None
+    locale: str | None = None
+
+
+def _short_str(v: Any, limit: int) -> str:
+    if not isinstance(v, str) or len(v) > limit:
+        raise Problem("bad_request")
+    return v
+
+
+def parse_action(raw: Any) -> Action:
+    if not isinstance(raw, dict) or set(raw) - _KEYS:
+        raise Problem("bad_request")
+    vals = {k: v for k, v in raw.items() if v is not None}
+    if "say" in vals:
+        if not isinstance(vals["say"], str):
+            raise Problem("bad_request")
+        if len(vals["say"]) > MAX_SAY:
+            raise Problem("text_too_long")
+        if not vals["say"].strip():
+            raise Problem("empty_text")
+    if "choose" in vals and "say" in vals:
+        raise Problem("bad_request")
+    for key, limit in (("token", MAX_TOKEN), ("choose", 64), ("start", 64), ("locale", 16)):
+        if key in vals:
+            _short_str(vals[key], limit)
+    return Action(**vals)

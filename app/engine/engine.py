@@ -1,0 +1,292 @@
+"""The flow engine: one ``transitions`` Machine per flow, built at start-up,
+and ``step(token, action) -> Turn``.
+
+Nothing per conversation is kept between turns: each step restores the state
+from the signed token onto the flow's one reusable model, fires the option's
+trigger, and signs the result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from transitions import Machine
+
+from .actions import Action, Problem, parse_action
+from .content import ContentError, Message, load_content
+from .flows import GLOBAL_ACTIONS, HANDOFFS, Flow, FlowError, Option, load_flows
+from .predicates import PREDICATES, Predicate
+from .tokens import Conversation, TokenExpired, TokenInvalid, Tokens
+
+
+@dataclass(frozen=True)
+class Route:
+    """What free-text routing decided: a flow to start, or choices to offer."""
+
+    flow: str | None
+    choices: tuple[str, ...] = ()
+
+
+class Safety(Protocol):
+    def is_crisis(self, text: str) -> bool: ...
+    def route(self, text: str, audience: str | None) -> Route: ...
+
+
+# Translates a label or paragraph for a locale; identity for the source language.
+Translate = Callable[[str, str], str]
+
+
+@dataclass
+class Turn:
+    token: str
+    flow: str
+    state: str
+    locale: str
+    messages: list[dict[str, Any]]
+    options: list[dict[str, Any]]
+    accepts_text: bool
+    crisis: bool
+    end: bool
+    handoff: dict[str, str] | None = None
+    print: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "token": self.token, "flow": self.flow, "state": self.state,
+            "locale": self.locale, "messages": self.messages, "options": self.options,
+            "accepts_text": self.accepts_text, "crisis": self.crisis, "end": self.end,
+            "handoff": self.handoff, "print": self.print,
+        }
+
+
+class _Model:
+    """The one model each flow's machine drives; its state is overwritten per step."""
+
+    state: str
+
+
+class _FlowMachine:
+    def __init__(self, flow: Flow, predicates: Mapping[str, Predicate]):
+        self.model = _Model()
+        self.lock = threading.Lock()
+        transitions = []
+        for st in flow.states.values():
+            for opt in st.options:
+                for br in opt.branches:
+                    t: dict[str, Any] = {"trigger": opt.id, "source": st.id, "dest": br.go}
+                    if br.when:
+                        t["conditions"] = [predicates[br.when]]
+                    transitions.append(t)
+        self.machine = Machine(
+            model=self.model, states=list(flow.states), transitions=transitions,
+            initial=flow.start, auto_transitions=False, send_event=False,
+            model_override=False,
+        )
+
+    def fire(self, state: str, trigger: str, answers: Mapping[str, Any]) -> str:
+        with self.lock:  # one shared model: a step is ~10 µs, so a lock costs nothing
+            self.machine.set_state(state, self.model)
+            self.model.trigger(trigger, answers)  # type: ignore[attr-defined]
+            return self.model.state
+
+
+class Engine:
+    def __init__(
+        self,
+        flows_dir: Path,
+        content_dir: Path,
+        secret: str,
+        max_age: int = 86400,
+        safety: Safety | None = None,
+        locales: tuple[str, ...] = ("en",),
+        translate: Translate | None = None,
+        predicates: Mapping[str, Predicate] = PREDICATES,
+    ):
+        self.messages = load_content(content_dir)
+        settings = yaml.safe_load((flows_dir / "_global.yaml").read_text(encoding="utf-8"))
+        self.flows = load_flows(flows_dir, set(self.messages), predicates)
+        self.settings = _check_settings(settings, self.flows, set(self.messages))
+        self.machines = {fid: _FlowMachine(f, predicates) for fid, f in self.flows.items()}
+        self.tokens = Tokens(secret, max_age)
+        self.safety = safety
+        self.locales = locales
+        self.translate: Translate = translate or (lambda _locale, s: s)
+
+    # -- the public entry points -------------------------------------------------
+
+    def act(self, raw: Any) -> tuple[dict[str, Any], bool]:
+        """A raw client action → (Turn dict, True) or (Problem dict, False).
+        Transports call this and nothing else."""
+        locale = raw.get("locale") if isinstance(raw, dict) else None
+        try:
+            turn = self.step_action(parse_action(raw))
+            return turn.as_dict(), True
+        except Problem as p:
+            return self.problem(p, locale if locale in self.locales else "en"), False
+
+    def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
+        return self.step_action(parse_action({**action, "token": token}))
+
+    def step_action(self, a: Action) -> Turn:
+        locale = self._locale(a.locale)
+        if a.start is not None or (a.token is None and a.choose is None and a.say is None):
+            return self._begin(a.start or self.settings["start"], locale or "en")
+        if a.token is None:
+            if a.choose == "start_again":
+                return self._begin(self.settings["start"], locale or "en")
+            raise Problem("no_token", restart=True)
+        try:
+            c = self.tokens.load(a.token)
+            if c.flow not in self.flows or c.state not in self.flows[c.flow].states:
+                raise TokenInvalid  # a flow changed since this token was signed
+        except (TokenExpired, TokenInvalid) as exc:
+            if a.choose == "start_again":
+                return self._begin(self.settings["start"], locale or "en")
+            code = "expired_token" if isinstance(exc, TokenExpired) else "bad_token"
+            raise Problem(code, restart=True) from exc
+        if locale:
+            c = replace(c, locale=locale)
+        if a.say is not None:
+            return self._say(c, a.say)
+        if a.choose is None:
+            return self.turn(c)  # just "where am I?": used when a client reconnects
+        return self._choose(c, a.choose)
+
+    def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
+        return self.problem_for(p.code, locale, p.restart)
+
+    def problem_for(self, code: str, locale: str = "en", restart: bool = False) -> dict[str, Any]:
+        msg = self.messages.get(f"common.problems.{code}") or self.messages["common.problems.bad_request"]
+        err: dict[str, Any] = {"code": code, "message": self.translate(locale, msg.text)}
+        if restart:
+            err["options"] = [self._global_option("start_again", locale)]
+        return {"error": err}
+
+    # -- steps ---------------------------------------------------------------------
+
+    def _locale(self, locale: str | None) -> str | None:
+        if locale is not None and locale not in self.locales:
+            raise Problem("unknown_locale")
+        return locale
+
+    def _begin(self, flow_id: str, locale: str) -> Turn:
+        if flow_id not in self.flows:
+            raise Problem("unknown_flow")
+        return self.turn(Conversation(flow_id, self.flows[flow_id].start, locale))
+
+    def _choose(self, c: Conversation, choice: str) -> Turn:
+        if choice not in {o["id"] for o in self._options(c)}:
+            raise Problem("unknown_option")
+        c = replace(c, steps=c.steps + 1)
+        if choice == "help_now":
+            return self.turn(replace(c, overlay="crisis"), crisis=True)
+        if choice == "resume":
+            return self.turn(replace(c, overlay=None))
+        if choice == "start_again":
+            return self._begin(self.settings["start"], c.locale)
+        if choice == "back":
+            if c.overlay is not None:
+                return self.turn(replace(c, overlay=None))
+            (flow, state), hist = c.history[-1], c.history[:-1]
+            return self.turn(replace(c, flow=flow, state=state, history=hist))
+        if isinstance(c.overlay, tuple):  # a suggested flow after unclear text
+            return self.turn(c.moved(choice, self.flows[choice].start, {}))
+        opt = self.flows[c.flow].states[c.state].option(choice)
+        assert opt is not None  # it was offered, so it exists
+        return self.turn(self._follow(c, opt))
+
+    def _follow(self, c: Conversation, opt: Option) -> Conversation:
+        if opt.flow is not None:
+            return c.moved(opt.flow, self.flows[opt.flow].start, {})
+        answers = {**c.answers, **opt.set} if opt.set else c.answers
+        state = self.machines[c.flow].fire(c.state, opt.id, answers)
+        return c.moved(c.flow, state, answers)
+
+    def _say(self, c: Conversation, text: str) -> Turn:
+        if self.safety is None:
+            raise Problem("text_not_understood")
+        c = replace(c, steps=c.steps + 1)
+        if self.safety.is_crisis(text):
+            return self.turn(replace(c, overlay="crisis"), crisis=True)
+        audience = self.flows[c.flow].audience
+        route = self.safety.route(text, None if audience == "welcome" else audience)
+        if route.flow in self.flows:
+            return self.turn(c.moved(route.flow, self.flows[route.flow].start, {}))
+        choices = tuple(f for f in route.choices if f in self.flows)[:3]
+        return self.turn(replace(c, overlay=choices))
+
+    # -- rendering -----------------------------------------------------------------
+
+    def _global_option(self, oid: str, locale: str) -> dict[str, Any]:
+        return {"id": oid, "label": self.translate(locale, self.settings["labels"][oid]), "global": True}
+
+    def _options(self, c: Conversation) -> list[dict[str, Any]]:
+        tr = self.translate
+        if c.overlay == "crisis":
+            opts = [self._global_option("resume", c.locale)]
+        elif isinstance(c.overlay, tuple):
+            opts = [{"id": f, "label": tr(c.locale, self.flows[f].title)} for f in c.overlay]
+            opts.append(self._global_option("resume", c.locale))
+        else:
+            st = self.flows[c.flow].states[c.state]
+            opts = [{"id": o.id, "label": tr(c.locale, o.label)} for o in st.options]
+            opts.append(self._global_option("help_now", c.locale))
+        if c.history or c.overlay is not None:
+            opts.append(self._global_option("back", c.locale))
+        if c.history:
+            opts.append(self._global_option("start_again", c.locale))
+        return opts
+
+    def render(self, msg: Message, locale: str) -> dict[str, Any]:
+        return msg.as_dict()  # translated rendering is added with the catalogs
+
+    def turn(self, c: Conversation, crisis: bool = False) -> Turn:
+        st = self.flows[c.flow].states[c.state]
+        if c.overlay == "crisis":
+            ids = self.settings["help_now"]
+        elif isinstance(c.overlay, tuple):
+            ids = self.settings["not_sure"]
+        else:
+            ids = st.say
+        plain = c.overlay is None
+        return Turn(
+            token=self.tokens.dump(c), flow=c.flow, state=c.state, locale=c.locale,
+            messages=[self.render(self.messages[i], c.locale) for i in ids],
+            options=self._options(c),
+            accepts_text=st.accepts_text or not plain,
+            crisis=crisis or c.overlay == "crisis",
+            end=st.end and plain,
+            handoff={"kind": st.handoff, "url": HANDOFFS[st.handoff]} if st.handoff and plain else None,
+            print=st.print if plain else None,
+        )
+
+
+def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> dict[str, Any]:
+    where = "flows/_global.yaml"
+    problems = []
+    if not isinstance(raw, dict):
+        raise FlowError([f"{where}: must be a mapping"])
+    if raw.get("start") not in flows:
+        problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
+    for key in ("help_now", "not_sure"):
+        ids = raw.get(key)
+        if not isinstance(ids, list) or not ids:
+            problems.append(f"{where}: '{key}' must list content ids")
+            continue
+        problems += [f"{where}: {key}: unknown content id '{i}'" for i in ids if i not in content]
+    labels = raw.get("labels") or {}
+    problems += [f"{where}: labels: missing '{g}'" for g in GLOBAL_ACTIONS if g not in labels]
+    codes = [i for i in content if i.startswith("common.problems.")]
+    if "common.problems.bad_request" not in codes:
+        problems.append("content: common/problems/bad_request.md is missing")
+    if problems:
+        raise FlowError(problems)
+    return raw
+
+
+__all__ = ["ContentError", "Engine", "FlowError", "Problem", "Route", "Safety", "Turn"]

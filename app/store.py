@@ -1,0 +1,61 @@
+"""SQLite storage via sqlite-utils. Only what must outlive a conversation:
+aggregate counters (flow/state/day, no per-person rows) and hash reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("safechat")
+
+
+@migrations()
+def m001_counters(db: Database) -> None:
+    db["counters"].create(
+        {"day": str, "flow": str, "state": str, "count": int},
+        pk=("day", "flow", "state"),
+    )
+
+
+def open_db(path: str) -> Database:
+    db = Database(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    migrations.apply(db)
+    return db
+
+
+class Counters:
+    """How often each state is reached per day, batched in memory so a turn
+    never waits for a disk write."""
+
+    def __init__(self, path: str, flush_every: int = 500):
+        self.path = path
+        self.flush_every = flush_every
+        self._pending: Counter[tuple[str, str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, flow: str, state: str) -> None:
+        day = dt.date.today().isoformat()
+        with self._lock:
+            self._pending[(day, flow, state)] += 1
+            due = sum(self._pending.values()) >= self.flush_every
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return
+        db = Database(self.path)
+        with db.conn:
+            for (day, flow, state), n in pending.items():
+                db.execute(
+                    "INSERT INTO counters (day, flow, state, count) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(day, flow, state) DO UPDATE SET count = count + excluded.count",
+                    [day, flow, state, n],
+                )
+        db.close()

@@ -1,0 +1,92 @@
+"""What every page shares: security headers, error pages that never leak
+detail, refusing uploads, and the always-available help page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+# hash-wasm compiles WebAssembly, which CSP governs as 'wasm-unsafe-eval';
+# it allows no JavaScript eval and no inline script.
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# No endpoint takes files: fingerprints are made in the browser.
+REFUSED_TYPES = ("multipart/", "application/octet-stream", "image/", "video/", "audio/")
+PROBLEM_BY_STATUS = {413: "too_large", 415: "unsupported_media", 429: "rate_limited"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(status: int) -> Response:
+    engine = current_app.extensions["safechat"]["engine"]
+    code = PROBLEM_BY_STATUS.get(status, "bad_request")
+    body = engine.problem_for(code, str(get_locale() or "en"))
+    if _wants_json():
+        resp = jsonify(body)
+    else:
+        html = render_template("error.html", status=status, message=body["error"]["message"])
+        resp = Response(html, mimetype="text/html")
+    resp.status_code = status
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_uploads() -> Response | None:
+        ctype = (request.content_type or "").lower()
+        if request.method in ("POST", "PUT", "PATCH") and ctype.startswith(REFUSED_TYPES):
+            return problem_response(415)
+        return None
+
+    @app.after_request
+    def security_headers(resp: Response) -> Response:
+        for name, value in HEADERS.items():
+            resp.headers.setdefault(name, value)
+        if resp.mimetype == "text/html":
+            resp.headers["Cache-Control"] = "no-store"  # pages may show a conversation
+        return resp
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return problem_response(exc.code or 400)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # Log the kind of failure, never the request (it may hold typed text).
+        app.logger.error("unhandled %s on %s", type(exc).__name__, request.endpoint)
+        return problem_response(500)
+
+    @app.get("/help")
+    def help_page() -> str:
+        engine = current_app.extensions["safechat"]["engine"]
+        messages = [engine.messages[i].as_dict() for i in engine.settings["help_now"]]
+        return render_template("help.html", messages=messages)
+
+    @app.context_processor
+    def page_globals() -> dict[str, Any]:
+        cfg = current_app.config["SAFECHAT"]
+        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en")}

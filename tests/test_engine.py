@@ -1,0 +1,213 @@
+"""The engine on its own: no Flask, no transport."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.engine import Engine, FlowError, Problem
+from app.engine.predicates import predicate
+from app.engine.tokens import Conversation, Tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s" * 40
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(ROOT / "flows", ROOT / "content", SECRET)
+
+
+def test_engine_imports_no_flask() -> None:
+    # Load app.engine without running app/__init__.py (which is the Flask side).
+    code = (
+        "import sys, types; pkg = types.ModuleType('app'); pkg.__path__ = ['app']; "
+        "sys.modules['app'] = pkg; import app.engine; print('flask' in sys.modules)"
+    )
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_start_is_welcome_audience(engine: Engine) -> None:
+    turn = engine.step(None, {})
+    assert (turn.flow, turn.state, turn.locale) == ("welcome", "audience", "en")
+    ids = [o["id"] for o in turn.options]
+    assert ids[:3] == ["young_person", "parent", "school_staff"]
+    assert "help_now" in ids and "back" not in ids  # nowhere to go back to yet
+    assert any("name" in m["text"] for m in turn.messages)  # the privacy promise
+
+
+def test_choose_moves_and_back_returns(engine: Engine) -> None:
+    t1 = engine.step(None, {})
+    t2 = engine.step(t1.token, {"choose": "parent"})
+    assert t2.state == "parent_menu"
+    t3 = engine.step(t2.token, {"choose": "back"})
+    assert t3.state == "audience"
+
+
+def test_help_now_from_any_state_then_resume(engine: Engine) -> None:
+    t = engine.step(engine.step(None, {}).token, {"choose": "school_staff"})
+    crisis = engine.step(t.token, {"choose": "help_now"})
+    assert crisis.crisis and (crisis.flow, crisis.state) == (t.flow, t.state)
+    text = " ".join(m["text"] for m in crisis.messages)
+    for number in ("999", "0800 1111", "116 123", "85258"):
+        assert number in text
+    back = engine.step(crisis.token, {"choose": "resume"})
+    assert not back.crisis and back.state == t.state and back.messages == t.messages
+
+
+def test_start_again_resets(engine: Engine) -> None:
+    t = engine.step(engine.step(None, {}).token, {"choose": "young_person"})
+    again = engine.step(t.token, {"choose": "start_again"})
+    assert (again.flow, again.state) == ("welcome", "audience")
+    assert "back" not in [o["id"] for o in again.options]
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        ({"choose": "no_such_option"}, "unknown_option"),
+        ({"choose": "resume"}, "unknown_option"),  # only offered on an overlay
+        ({"say": "x" * 1001}, "text_too_long"),
+        ({"say": "   "}, "empty_text"),
+        ({"choose": 5}, "bad_request"),
+        ({"start": "no_such_flow"}, "unknown_flow"),
+        ({"locale": "xx"}, "unknown_locale"),
+    ],
+)
+def test_bad_actions_raise_problems(engine: Engine, action: dict, code: str) -> None:
+    token = engine.step(None, {}).token
+    with pytest.raises(Problem) as info:
+        engine.step(token, action)
+    assert info.value.code == code
+
+
+def test_tampered_and_expired_tokens(engine: Engine) -> None:
+    token = engine.step(None, {}).token
+    with pytest.raises(Problem) as info:
+        engine.step(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], {"choose": "parent"})
+    assert info.value.code == "bad_token" and info.value.restart
+    old = Tokens(SECRET, max_age=1)
+    stale = old.dump(Conversation("welcome", "audience", "en"))
+    short = Engine(ROOT / "flows", ROOT / "content", SECRET, max_age=1)
+    time.sleep(2.1)  # itsdangerous timestamps have one-second resolution
+    with pytest.raises(Problem) as info:
+        short.step(stale, {"choose": "parent"})
+    assert info.value.code == "expired_token"
+    # "Start again" works even though the token can't be read.
+    fresh = short.step(stale, {"choose": "start_again"})
+    assert fresh.state == "audience"
+
+
+def test_problem_has_kind_message(engine: Engine) -> None:
+    body, ok = engine.act({"token": "nonsense", "choose": "parent"})
+    assert not ok
+    assert body["error"]["code"] == "bad_token"
+    assert "start again" in body["error"]["message"].lower()
+    assert body["error"]["options"][0]["id"] == "start_again"
+
+
+def test_token_carries_no_server_state(engine: Engine) -> None:
+    t = engine.step(None, {})
+    # Two engines with the same secret continue each other's conversations.
+    other = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    assert other.step(t.token, {"choose": "parent"}).state == "parent_menu"
+
+
+# -- validation of broken flows ------------------------------------------------
+
+GLOBAL = {
+    "start": "f",
+    "help_now": ["common.help_now"],
+    "not_sure": ["common.not_sure"],
+    "labels": {"help_now": "Help", "back": "Back", "start_again": "Again", "resume": "Resume"},
+}
+
+
+def good_flow() -> dict:
+    return {
+        "id": "f", "audience": "youth", "title": "F", "start": "a",
+        "states": {
+            "a": {"say": ["common.not_sure"], "options": [{"id": "go", "label": "Go", "to": "b"}]},
+            "b": {"say": ["common.not_sure"], "end": True},
+        },
+    }
+
+
+def load(tmp_path: Path, flow: dict) -> Engine:
+    (tmp_path / "_global.yaml").write_text(yaml.safe_dump(GLOBAL))
+    (tmp_path / "f.yaml").write_text(yaml.safe_dump(flow))
+    return Engine(tmp_path, ROOT / "content", SECRET)
+
+
+def broken(edit):  # noqa: ANN001, ANN201
+    flow = good_flow()
+    edit(flow)
+    return flow
+
+
+BROKEN = {
+    "unknown target 'z'": broken(lambda f: f["states"]["a"]["options"][0].update(to="z")),
+    "unreachable from the start state": broken(lambda f: f["states"].update(c={"say": ["common.not_sure"], "end": True})),
+    "has no way forward and is not declared 'end: true'": broken(lambda f: f["states"]["b"].pop("end")),
+    "unknown content id 'nope.missing'": broken(lambda f: f["states"]["b"].update(say=["nope.missing"])),
+    "duplicate option id 'go'": broken(lambda f: f["states"]["a"]["options"].append({"id": "go", "label": "Again", "to": "b"})),
+    "unknown predicate 'never_defined'": broken(lambda f: f["states"]["a"]["options"][0].update(to=[{"if": "never_defined", "go": "b"}, {"go": "b"}])),
+    "unknown key 'sya'": broken(lambda f: f["states"]["b"].update(sya=[])),
+    "clashes with a global action": broken(lambda f: f["states"]["a"]["options"][0].update(id="back")),
+    "start state 'nowhere'": broken(lambda f: f.update(start="nowhere")),
+    "unknown flow 'elsewhere'": broken(lambda f: f["states"]["a"]["options"][0].update(to=None, flow="elsewhere")),
+}
+
+
+@pytest.mark.parametrize("expected", list(BROKEN))
+def test_broken_flows_are_refused_with_one_line_each(tmp_path: Path, expected: str) -> None:
+    flow = {k: v for k, v in BROKEN[expected].items()}
+    for st in flow["states"].values():
+        for opt in st.get("options", []):
+            if opt.get("to") is None:
+                opt.pop("to", None)
+    with pytest.raises(FlowError) as info:
+        load(tmp_path, flow)
+    lines = info.value.problems
+    assert any(line.startswith("flows/f.yaml: ") and expected in line for line in lines), lines
+
+
+def test_good_fixture_flow_loads(tmp_path: Path) -> None:
+    e = load(tmp_path, good_flow())
+    assert e.step(e.step(None, {}).token, {"choose": "go"}).end
+
+
+def test_branches_use_named_predicates(tmp_path: Path) -> None:
+    @predicate
+    def likes_tea(answers: dict) -> bool:
+        return bool(answers.get("tea"))
+
+    flow = good_flow()
+    flow["states"]["a"]["options"] = [
+        {"id": "tea", "label": "Tea", "set": {"tea": True}, "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}]},
+        {"id": "coffee", "label": "Coffee", "set": {"tea": False}, "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}]},
+    ]
+    flow["states"]["c"] = {"say": ["common.not_sure"], "end": True}
+    e = load(tmp_path, flow)
+    start = e.step(None, {}).token
+    assert e.step(start, {"choose": "tea"}).state == "b"
+    assert e.step(start, {"choose": "coffee"}).state == "c"
+
+
+def test_raw_html_in_content_is_refused(tmp_path: Path) -> None:
+    from app.engine import ContentError
+    from app.engine.content import render_markdown
+
+    with pytest.raises(ContentError, match="raw HTML"):
+        render_markdown("Hello <script>alert(1)</script>", "x.md")
+    with pytest.raises(ContentError, match="raw HTML"):
+        render_markdown("<div>\nblock\n</div>", "x.md")
+    html, text = render_markdown("Call **[999](tel:999)** now", "x.md")
+    assert '<a href="tel:999">999</a>' in html and text == "Call 999 now"
