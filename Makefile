@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export HOST PORT
 
-.PHONY: run test build catalogs check bench lint clean
+.PHONY: run test build catalogs extract update check bench lint clean
 
 # Runtime dependencies, pinned in pyproject.toml.
 $(VENV)/.run: pyproject.toml
@@ -26,6 +26,15 @@ node_modules/.installed: package.json package-lock.json
 
 build: node_modules/.installed
 	node build.mjs
+
+# Translations: `make extract` refreshes locales/messages.pot from templates,
+# code, flows and content; `make update` merges it into every catalog.
+extract: $(VENV)/.run
+	$(VENV)/bin/pybabel extract --quiet -F babel.cfg -o locales/messages.pot --no-wrap --sort-by-file \
+	  --project safechat --omit-header .
+
+update: extract
+	$(VENV)/bin/pybabel update --quiet -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
 # Compile every Welsh (and any other) catalog that exists.
 catalogs: $(VENV)/.run

@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import i18n, settings
 from .engine import Engine
+from .limits import RateLimiter
 from .store import Counters, open_db
 
 # Module-level so transports can register handlers; bound in create_app.
@@ -41,19 +43,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     open_db(cfg["DATABASE"]).close()
     app.extensions["safechat"] = {
         "engine": flows, "counters": Counters(cfg["DATABASE"]), "catalogs": catalogs,
+        "limits": {
+            "connection": RateLimiter(cfg["RATE_PER_CONNECTION"]),
+            "client": RateLimiter(cfg["RATE_PER_CLIENT"]),
+        },
     }
+    if cfg["PROXY_HOPS"]:  # the client address comes from trusted proxies' X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=cfg["PROXY_HOPS"])  # type: ignore[method-assign]
     i18n.init_app(app, catalogs)
 
     from . import web  # noqa: PLC0415
     from .chat import bp as chat_bp  # noqa: PLC0415
+    from .parents import bp as parents_bp  # noqa: PLC0415
+    from .report import bp as report_bp  # noqa: PLC0415
 
     web.init_app(app)
     app.register_blueprint(chat_bp)
+    from .review import bp as review_bp  # noqa: PLC0415 (/review: off unless SAFECHAT_REVIEW=1)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(report_bp)
+    app.register_blueprint(parents_bp)
 
     origins = [o.strip() for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=cfg["ASYNC_MODE"],
+        # Several processes behind a load balancer share emits through Redis.
+        message_queue=cfg["MESSAGE_QUEUE"] or None,
         # None means same origin only: other sites' pages may not open a chat socket.
         cors_allowed_origins=origins or None,
         max_http_buffer_size=cfg["MAX_BODY"],

@@ -5,9 +5,21 @@ from __future__ import annotations
 import os
 import sys
 
-from . import create_app, socketio
-from .engine import ContentError, FlowError
-from .settings import SettingsError
+from .settings import DEFAULTS, PREFIX
+
+# gevent must patch the standard library before anything imports socket, ssl
+# or threading, and importing this package already has (python-socketio pulls
+# in aiohttp and redis). So in that mode only, start again in this same
+# process with the patch applied first (see README, Performance).
+ASYNC_MODE = os.environ.get(PREFIX + "ASYNC_MODE") or DEFAULTS["ASYNC_MODE"][0]
+if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
+    BOOT = ("from gevent import monkey; monkey.patch_all(); import runpy; "
+            "runpy.run_module('app', run_name='__main__', alter_sys=True)")
+    os.execv(sys.executable, [sys.executable, "-c", BOOT])
+
+from . import create_app, socketio  # noqa: E402
+from .engine import ContentError, FlowError  # noqa: E402
+from .settings import SettingsError  # noqa: E402
 
 
 def main() -> None:

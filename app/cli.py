@@ -1,4 +1,4 @@
-"""``flask flows …``: tooling for flow authors.
+"""``flask flows …``: tooling for flow authors and reviewers.
 
 Registered as a Flask CLI plugin (see pyproject.toml), so it runs even when
 the flows are broken and the app itself would refuse to start.
@@ -15,9 +15,37 @@ from . import settings
 from .engine import ContentError, Engine, FlowError
 
 
-def load_engine() -> Engine:
+def load_engine(with_catalogs: bool = False) -> Engine:
     cfg = settings.load()
-    return Engine(Path(cfg["FLOWS_DIR"]), Path(cfg["CONTENT_DIR"]), cfg["SECRET_KEY"])
+    if not with_catalogs:
+        return Engine(Path(cfg["FLOWS_DIR"]), Path(cfg["CONTENT_DIR"]), cfg["SECRET_KEY"])
+    from .i18n import Catalogs  # noqa: PLC0415
+
+    catalogs = Catalogs(Path(cfg["LOCALES_DIR"]))
+    return Engine(
+        Path(cfg["FLOWS_DIR"]),
+        Path(cfg["CONTENT_DIR"]),
+        cfg["SECRET_KEY"],
+        locales=catalogs.locales,
+        translate=catalogs.gettext,
+    )
+
+
+def _engine_or_exit(with_catalogs: bool = False) -> Engine:
+    try:
+        return load_engine(with_catalogs)
+    except FlowError as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+    sys.exit(1)
+
+
+def _flow_or_exit(engine: Engine, flow_id: str) -> None:
+    if flow_id not in engine.flows:
+        click.echo(f"no flow '{flow_id}' (one of: {', '.join(sorted(engine.flows))})", err=True)
+        sys.exit(1)
 
 
 @click.group("flows")
@@ -27,15 +55,49 @@ def flows() -> None:
 
 @flows.command("check")
 def check() -> None:
-    """Validate every flow and content file; one line per problem, exit 1 on any."""
-    try:
-        engine = load_engine()
-    except FlowError as exc:
-        for line in exc.problems:
-            click.echo(line, err=True)
-        sys.exit(1)
-    except ContentError as exc:
-        click.echo(str(exc), err=True)
+    """Validate every flow and content file; one line per problem, exit 1 on any.
+
+    Also checks the words: sources, review dates (warning after 12 months),
+    phone numbers and links against content/allowlist.yaml, reading level,
+    and that Help now is offered in every state. Warnings don't fail."""
+    from .engine.checks import check_all  # noqa: PLC0415 (textstat is slow to import)
+
+    engine = _engine_or_exit()
+    findings = check_all(engine, Path(settings.load()["CONTENT_DIR"]))
+    for f in findings:
+        click.echo(str(f), err=True)
+    problems = sum(not f.warning for f in findings)
+    if problems:
         sys.exit(1)
     n_states = sum(len(f.states) for f in engine.flows.values())
-    click.echo(f"ok: {len(engine.flows)} flows, {n_states} states, {len(engine.messages)} messages")
+    warnings = len(findings) - problems
+    click.echo(
+        f"ok: {len(engine.flows)} flows, {n_states} states, {len(engine.messages)} messages"
+        + (f", {warnings} warnings" if warnings else "")
+    )
+
+
+@flows.command("diagram")
+@click.argument("flow_id", metavar="FLOW")
+def diagram(flow_id: str) -> None:
+    """Print FLOW as a Mermaid stateDiagram-v2 (paste into any Mermaid viewer)."""
+    from .engine.diagram import mermaid  # noqa: PLC0415
+
+    engine = _engine_or_exit()
+    _flow_or_exit(engine, flow_id)
+    click.echo(mermaid(engine.flows[flow_id]), nl=False)
+
+
+@flows.command("transcripts")
+@click.argument("flow_id", metavar="FLOW")
+@click.option("--locale", default="en", show_default=True, help="Show the words in this language.")
+def transcripts(flow_id: str, locale: str) -> None:
+    """Print every path through FLOW as a transcript: what the person sees and chooses."""
+    from .engine.paths import transcript  # noqa: PLC0415
+
+    engine = _engine_or_exit(with_catalogs=True)
+    _flow_or_exit(engine, flow_id)
+    if locale not in engine.locales:
+        click.echo(f"no locale '{locale}' (one of: {', '.join(engine.locales)})", err=True)
+        sys.exit(1)
+    click.echo(transcript(engine, flow_id, locale), nl=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, request
 from flask_babel import Babel
@@ -22,6 +23,8 @@ class Catalogs:
             loc = mo.parent.parent.name
             self._t[loc] = Translations.load(str(locales_dir), [loc])
         self.locales: tuple[str, ...] = tuple(self._t)
+        # Each language named in itself ("Cymraeg"), as a language switch should.
+        self.names = {loc: Locale.parse(loc).get_display_name(loc).capitalize() for loc in self.locales}
 
     def gettext(self, locale: str, text: str) -> str:
         t = self._t.get(locale)

@@ -14,8 +14,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "SAFECHAT_"
 
+
+def flag(raw: str) -> bool:
+    """An on/off setting: 1, true, yes, on (any case) are on; 0, false, no, off are off."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 # name → (default, type). Paths default relative to the project folder.
-DEFAULTS: dict[str, tuple[Any, type]] = {
+DEFAULTS: dict[str, tuple[Any, Any]] = {
     "ENV": ("development", str),
     "SECRET_KEY": ("", str),
     "INSTANCE_DIR": (str(ROOT / "instance"), str),
@@ -28,6 +39,13 @@ DEFAULTS: dict[str, tuple[Any, type]] = {
     "EXIT_URL": ("https://www.bbc.co.uk/weather", str),
     "ALLOWED_ORIGINS": ("", str),  # extra origins for Socket.IO, comma-separated
     "PARTNER_TOKENS": ("", str),
+    "REVIEW": (False, flag),  # the /review page for content reviewers
+    # Turns allowed per Socket.IO connection and per client address: "count/seconds", 0 = off.
+    "RATE_PER_CONNECTION": ("20/10", str),
+    "RATE_PER_CLIENT": ("300/10", str),  # generous: a whole school may share one address
+    "PROXY_HOPS": (0, int),  # trusted reverse proxies in front (for the client address)
+    "ASYNC_MODE": ("threading", str),  # threading | gevent (README, Performance)
+    "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)
 }
 
 
@@ -42,7 +60,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
             cfg[name] = kind(raw) if raw not in (None, "") else default
         except ValueError as exc:
-            raise SettingsError(f"{PREFIX}{name} must be a {kind.__name__}") from exc
+            raise SettingsError(f"{PREFIX}{name} must be a {'whole number' if kind is int else kind.__name__}") from exc
     for key, value in (overrides or {}).items():
         cfg[key.removeprefix(PREFIX)] = value
     if not cfg["DATABASE"]:

@@ -59,3 +59,33 @@ class Counters:
                     [day, flow, state, n],
                 )
         db.close()
+
+
+@migrations()
+def m002_hash_reports(db: Database) -> None:
+    """Hash reports from /report-remove: fingerprints only. Days, never times;
+    no IP addresses or user agents. ``change_seq`` orders changes for the
+    partner export's cursor (a counter, not a clock)."""
+    db.table("hash_reports").create(
+        {
+            "case_reference": str,
+            "pin_scheme": str,
+            "pin_salt": str,
+            "pin_hash": str,
+            "age_range": str,
+            "status": str,
+            "created": str,
+            "last_modified": str,
+            "change_seq": int,
+        },
+        pk="case_reference",
+        not_null={"pin_scheme", "pin_salt", "pin_hash", "status", "created", "last_modified", "change_seq"},
+    )
+    db.table("hash_reports").create_index(["change_seq"], unique=True)
+    db.table("report_hashes").create(
+        {"case_reference": str, "signal_type": str, "value": str, "quality": int},
+        pk=("case_reference", "signal_type", "value"),
+        not_null={"signal_type", "value"},
+        foreign_keys=[("case_reference", "hash_reports", "case_reference")],
+    )
+    db.table("report_hashes").create_index(["signal_type", "value"])

@@ -83,10 +83,13 @@ def init_app(app: Flask) -> None:
     @app.get("/help")
     def help_page() -> str:
         engine = current_app.extensions["safechat"]["engine"]
-        messages = [engine.messages[i].as_dict() for i in engine.settings["help_now"]]
+        locale = str(get_locale() or "en")
+        messages = [engine.render(engine.messages[i], locale) for i in engine.settings["help_now"]]
         return render_template("help.html", messages=messages)
 
     @app.context_processor
     def page_globals() -> dict[str, Any]:
         cfg = current_app.config["SAFECHAT"]
-        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en")}
+        catalogs = current_app.extensions["safechat"]["catalogs"]
+        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en"),
+                "languages": catalogs.names}

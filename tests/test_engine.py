@@ -211,3 +211,12 @@ def test_raw_html_in_content_is_refused(tmp_path: Path) -> None:
         render_markdown("<div>\nblock\n</div>", "x.md")
     html, text = render_markdown("Call **[999](tel:999)** now", "x.md")
     assert '<a href="tel:999">999</a>' in html and text == "Call 999 now"
+
+
+def test_typing_first_starts_a_conversation() -> None:
+    from app.safety.service import SafetyService
+
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET, safety=SafetyService.from_flows_dir(ROOT / "flows"))
+    turn = engine.step(None, {"say": "i want to kill myself"})
+    assert turn.crisis and turn.flow == "welcome"
+    assert engine.step(turn.token, {"choose": "resume"}).state == "audience"

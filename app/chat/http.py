@@ -26,7 +26,9 @@ def api_turn() -> tuple[Response, int]:
     except (ValueError, RecursionError):  # bad JSON or UTF-8, or nesting deep enough to blow the stack
         return jsonify(engine().problem_for("bad_request")), 400
     result, ok = take_turn(raw)
-    return jsonify(result), 200 if ok else 400
+    if ok:
+        return jsonify(result), 200
+    return jsonify(result), 429 if result["error"]["code"] == "rate_limited" else 400
 
 
 @bp.get("/")
@@ -35,8 +37,8 @@ def chat_page() -> str:
     raw: dict[str, Any] = {"locale": request.args.get("lang")} if request.args.get("lang") else {}
     turn, ok = take_turn(raw)
     if not ok:  # an unknown ?lang= : show the page in English, with the reason
-        return render_chat(take_turn({})[0], turn["error"])
-    return render_chat(turn)
+        return render_chat(take_turn({})[0], turn["error"], fresh=True)
+    return render_chat(turn, fresh=True)
 
 
 @bp.post("/chat")
@@ -47,6 +49,8 @@ def chat_post() -> tuple[str, int]:
     result, ok = take_turn(raw)
     if ok:
         return render_chat(result), 200
+    if result["error"]["code"] == "rate_limited":  # don't spend another turn re-showing the page
+        return render_template("error.html", status=429, message=result["error"]["message"]), 429
     # Stay where we were: show the same turn again with the kind message.
     where, still_ok = take_turn({"token": raw["token"]}) if raw.get("token") else ({}, False)
     if not still_ok:
@@ -54,6 +58,8 @@ def chat_post() -> tuple[str, int]:
     return render_chat(where, result["error"]), 400
 
 
-def render_chat(turn: dict[str, Any], problem: dict[str, Any] | None = None) -> str:
+def render_chat(turn: dict[str, Any], problem: dict[str, Any] | None = None, fresh: bool = False) -> str:
+    """`fresh`: a new conversation drawn for a GET, which a script may replace
+    with the conversation this tab already had."""
     with force_locale(turn["locale"]):  # the conversation's language, not the browser's
-        return render_template("chat.html", turn=turn, problem=problem, locale=turn["locale"])
+        return render_template("chat.html", turn=turn, problem=problem, locale=turn["locale"], fresh=fresh)

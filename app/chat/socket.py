@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, request
 from flask_socketio import emit
 
 from .. import socketio
@@ -15,8 +16,13 @@ NAMESPACE = "/chat"
 
 @socketio.on("act", namespace=NAMESPACE)
 def on_act(data: Any = None, *_extra: Any) -> None:
-    result, ok = take_turn(data)
+    result, ok = take_turn(data, connection=request.sid)  # type: ignore[attr-defined]
     emit("turn" if ok else "problem", result)
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_args: Any) -> None:
+    current_app.extensions["safechat"]["limits"]["connection"].forget(request.sid)  # type: ignore[attr-defined]
 
 
 @socketio.on_error(NAMESPACE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from ..engine import Engine
 
@@ -13,8 +13,17 @@ def engine() -> Engine:
     return current_app.extensions["safechat"]["engine"]  # type: ignore[no-any-return]
 
 
-def take_turn(raw: Any) -> tuple[dict[str, Any], bool]:
-    """(Turn, True) or (Problem, False). Counts the state reached, nothing else."""
+def take_turn(raw: Any, connection: str | None = None) -> tuple[dict[str, Any], bool]:
+    """(Turn, True) or (Problem, False). Counts the state reached, nothing else.
+
+    Rate limits apply per client address and, on sockets, per connection."""
+    limits = current_app.extensions["safechat"]["limits"]
+    client = limits["client"]
+    over = not client.allow(client.key_for_address(request.remote_addr))
+    if connection is not None and not over:
+        over = not limits["connection"].allow(connection)
+    if over:
+        return engine().problem_for("rate_limited"), False
     result, ok = engine().act(raw)
     if ok:
         current_app.extensions["safechat"]["counters"].add(result["flow"], result["state"])

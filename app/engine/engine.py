@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ import yaml
 from transitions import Machine
 
 from .actions import Action, Problem, parse_action
-from .content import ContentError, Message, load_content
+from .content import ContentError, Message, load_content, render_markdown
 from .flows import GLOBAL_ACTIONS, HANDOFFS, Flow, FlowError, Option, load_flows
 from .predicates import PREDICATES, Predicate
 from .tokens import Conversation, TokenExpired, TokenInvalid, Tokens
@@ -116,6 +116,7 @@ class Engine:
         self.safety = safety
         self.locales = locales
         self.translate: Translate = translate or (lambda _locale, s: s)
+        self._rendered: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- the public entry points -------------------------------------------------
 
@@ -137,6 +138,9 @@ class Engine:
         if a.start is not None or (a.token is None and a.choose is None and a.say is None):
             return self._begin(a.start or self.settings["start"], locale or "en")
         if a.token is None:
+            if a.say is not None:  # typing is a fine way to begin
+                start = self.flows[self.settings["start"]]
+                return self._say(Conversation(start.id, start.start, locale or "en"), a.say)
             if a.choose == "start_again":
                 return self._begin(self.settings["start"], locale or "en")
             raise Problem("no_token", restart=True)
@@ -150,7 +154,7 @@ class Engine:
             code = "expired_token" if isinstance(exc, TokenExpired) else "bad_token"
             raise Problem(code, restart=True) from exc
         if locale:
-            c = replace(c, locale=locale)
+            c = c._replace(locale=locale)
         if a.say is not None:
             return self._say(c, a.say)
         if a.choose is None:
@@ -162,7 +166,7 @@ class Engine:
 
     def problem_for(self, code: str, locale: str = "en", restart: bool = False) -> dict[str, Any]:
         msg = self.messages.get(f"common.problems.{code}") or self.messages["common.problems.bad_request"]
-        err: dict[str, Any] = {"code": code, "message": self.translate(locale, msg.text)}
+        err: dict[str, Any] = {"code": code, "message": self.render(msg, locale)["text"]}
         if restart:
             err["options"] = [self._global_option("start_again", locale)]
         return {"error": err}
@@ -180,20 +184,20 @@ class Engine:
         return self.turn(Conversation(flow_id, self.flows[flow_id].start, locale))
 
     def _choose(self, c: Conversation, choice: str) -> Turn:
-        if choice not in {o["id"] for o in self._options(c)}:
+        if choice not in self._offered(c):
             raise Problem("unknown_option")
-        c = replace(c, steps=c.steps + 1)
+        c = c._replace(steps=c.steps + 1)
         if choice == "help_now":
-            return self.turn(replace(c, overlay="crisis"), crisis=True)
+            return self.turn(c._replace(overlay="crisis"), crisis=True)
         if choice == "resume":
-            return self.turn(replace(c, overlay=None))
+            return self.turn(c._replace(overlay=None))
         if choice == "start_again":
             return self._begin(self.settings["start"], c.locale)
         if choice == "back":
             if c.overlay is not None:
-                return self.turn(replace(c, overlay=None))
+                return self.turn(c._replace(overlay=None))
             (flow, state), hist = c.history[-1], c.history[:-1]
-            return self.turn(replace(c, flow=flow, state=state, history=hist))
+            return self.turn(c._replace(flow=flow, state=state, history=hist))
         if isinstance(c.overlay, tuple):  # a suggested flow after unclear text
             return self.turn(c.moved(choice, self.flows[choice].start, {}))
         opt = self.flows[c.flow].states[c.state].option(choice)
@@ -210,20 +214,34 @@ class Engine:
     def _say(self, c: Conversation, text: str) -> Turn:
         if self.safety is None:
             raise Problem("text_not_understood")
-        c = replace(c, steps=c.steps + 1)
+        c = c._replace(steps=c.steps + 1)
         if self.safety.is_crisis(text):
-            return self.turn(replace(c, overlay="crisis"), crisis=True)
+            return self.turn(c._replace(overlay="crisis"), crisis=True)
         audience = self.flows[c.flow].audience
         route = self.safety.route(text, None if audience == "welcome" else audience)
         if route.flow in self.flows:
             return self.turn(c.moved(route.flow, self.flows[route.flow].start, {}))
         choices = tuple(f for f in route.choices if f in self.flows)[:3]
-        return self.turn(replace(c, overlay=choices))
+        return self.turn(c._replace(overlay=choices))
 
     # -- rendering -----------------------------------------------------------------
 
     def _global_option(self, oid: str, locale: str) -> dict[str, Any]:
         return {"id": oid, "label": self.translate(locale, self.settings["labels"][oid]), "global": True}
+
+    def _offered(self, c: Conversation) -> set[str]:
+        """The option ids a person may choose now (the same set _options shows)."""
+        if c.overlay == "crisis":
+            ids = {"resume"}
+        elif isinstance(c.overlay, tuple):
+            ids = {*c.overlay, "resume"}
+        else:
+            ids = {o.id for o in self.flows[c.flow].states[c.state].options} | {"help_now"}
+        if c.history or c.overlay is not None:
+            ids.add("back")
+        if c.history:
+            ids.add("start_again")
+        return ids
 
     def _options(self, c: Conversation) -> list[dict[str, Any]]:
         tr = self.translate
@@ -243,7 +261,19 @@ class Engine:
         return opts
 
     def render(self, msg: Message, locale: str) -> dict[str, Any]:
-        return msg.as_dict()  # translated rendering is added with the catalogs
+        """A message in a locale: each Markdown block translated, then rendered.
+        Cached, so a turn pays for this once per message and locale."""
+        key = (msg.id, locale)
+        out = self._rendered.get(key)
+        if out is None:
+            if locale == self.locales[0]:
+                out = msg.as_dict()
+            else:
+                body = "\n\n".join(self.translate(locale, b) for b in msg.blocks)
+                html, text = render_markdown(body, f"{locale} translation of {msg.id}")
+                out = {**msg.as_dict(), "html": html, "text": text}
+            self._rendered[key] = out
+        return out
 
     def turn(self, c: Conversation, crisis: bool = False) -> Turn:
         st = self.flows[c.flow].states[c.state]

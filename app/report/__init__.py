@@ -1,0 +1,27 @@
+"""Report Remove hand-off: the page that fingerprints files in the browser,
+hash reports (case reference + PIN), and the partner export."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+bp = Blueprint("report", __name__)
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    from .limits import FailureLimiter  # noqa: PLC0415
+    from .partner import PartnerTokens  # noqa: PLC0415
+    from .problems import EXTENSION, ReportService  # noqa: PLC0415
+    from .reports import Reports  # noqa: PLC0415
+
+    cfg = state.app.config["SAFECHAT"]
+    state.app.extensions[EXTENSION] = ReportService(
+        reports=Reports(cfg["DATABASE"]),
+        limiter=FailureLimiter(),
+        partners=PartnerTokens(cfg["PARTNER_TOKENS"], production=cfg["ENV"] == "production"),
+    )
+
+
+from . import api, page, partner  # noqa: E402,F401  (registers the routes)

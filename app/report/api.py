@@ -1,0 +1,78 @@
+"""Hash reports from the young person: submit fingerprints, check, withdraw.
+JSON only (no files can be sent: app/web.py refuses uploads and caps bodies);
+the PIN travels in the body of a POST, never in a URL."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from werkzeug.wrappers import Response
+
+from . import bp, validate
+from .problems import problem, service
+from .reports import Case
+from .validate import Invalid
+
+Reply = Response | tuple[Response, int]
+
+
+def _json_body() -> dict[str, object]:
+    if request.mimetype != "application/json":
+        raise Invalid("unsupported_media")
+    return validate.parse_json(request.get_data(cache=False))
+
+
+def _status_of(code: str) -> int:
+    return 415 if code == "unsupported_media" else 400
+
+
+@bp.post("/api/v1/hash-reports")
+def create_report() -> Reply:
+    try:
+        report = validate.new_report(_json_body())
+    except Invalid as exc:
+        return problem(exc.code, _status_of(exc.code))
+    case = service().reports.create(report)
+    return jsonify(case.as_dict()), 201
+
+
+def _logged_in() -> Case | Reply:
+    """The case for this reference and PIN, or the Problem to answer with."""
+    try:
+        login = validate.case_login(_json_body())
+    except Invalid as exc:
+        return problem(exc.code, _status_of(exc.code))
+    svc = service()
+    wait = svc.limiter.retry_after(login.case_reference)
+    if wait:
+        return problem("rate_limited", 429, {"Retry-After": str(wait)})
+    case = svc.reports.login(login.case_reference, login.pin)
+    if case is None:  # no such case and wrong PIN: one answer
+        svc.limiter.failed(login.case_reference)
+        return problem("case_not_found", 404)
+    svc.limiter.succeeded(login.case_reference)
+    return case
+
+
+@bp.post("/api/v1/hash-reports/status")
+def report_status() -> Reply:
+    case = _logged_in()
+    if not isinstance(case, Case):
+        return case
+    return jsonify(case.as_dict()), 200
+
+
+@bp.post("/api/v1/hash-reports/withdraw")
+def withdraw_report() -> Reply:
+    case = _logged_in()
+    if not isinstance(case, Case):
+        return case
+    withdrawn = service().reports.withdraw(case.case_reference)
+    assert withdrawn is not None  # reports are never deleted
+    return jsonify(withdrawn.as_dict()), 200
+
+
+@bp.after_request
+def no_store(resp: Response) -> Response:
+    """Case references, statuses and exports are never cached anywhere."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

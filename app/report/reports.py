@@ -1,0 +1,175 @@
+"""Hash reports in SQLite: create, look up, withdraw, and the partner export.
+
+A report is a case reference, the PIN's scrypt hash, an optional age range,
+its status (Active / Withdrawn) and two days (created, last modified); its
+hashes are rows of (signal type, value, PDQ quality). Nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import refs
+from .validate import NewReport
+
+ACTIVE, WITHDRAWN = "Active", "Withdrawn"
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+@dataclass(frozen=True)
+class Case:
+    case_reference: str
+    status: str
+    created: str
+    last_modified: str
+    hash_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case_reference": self.case_reference,
+            "status": self.status,
+            "created": self.created,
+            "last_modified": self.last_modified,
+            "hash_count": self.hash_count,
+        }
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    seq: int
+    signal_type: str
+    value: str
+    status: str
+    last_modified: str
+    quality: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "signalType": self.signal_type,
+            "hashValue": self.value,
+            "hashStatus": self.status,
+            "lastModified": self.last_modified,
+        }
+        if self.signal_type == "ImagePDQ" and self.quality is not None:
+            record["quality"] = self.quality
+        return record
+
+
+class Reports:
+    def __init__(self, path: str):
+        self.path = path
+
+    @contextmanager
+    def _db(self) -> Iterator[Database]:
+        db = Database(self.path)
+        db.execute("PRAGMA busy_timeout = 5000")
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Database]:
+        """One serialised write transaction, so change_seq can't be handed out twice."""
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.rollback()
+                raise
+            db.conn.commit()
+
+    @staticmethod
+    def _next_seq(db: Database) -> int:
+        return int(db.execute("SELECT COALESCE(MAX(change_seq), 0) + 1 FROM hash_reports").fetchone()[0])
+
+    def create(self, report: NewReport) -> Case:
+        scheme, salt, pin_hash = refs.hash_pin(report.pin)  # slow: outside the write lock
+        day = today()
+        for _ in range(5):  # 80 random bits: a clash is a formality, but handle it
+            ref = refs.new_case_reference()
+            try:
+                with self._write() as db:
+                    db.execute(
+                        "INSERT INTO hash_reports (case_reference, pin_scheme, pin_salt, pin_hash, age_range,"
+                        " status, created, last_modified, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [ref, scheme, salt, pin_hash, report.age_range, ACTIVE, day, day, self._next_seq(db)],
+                    )
+                    db.conn.executemany(
+                        "INSERT INTO report_hashes (case_reference, signal_type, value, quality)"
+                        " VALUES (?, ?, ?, ?)",
+                        [(ref, h.signal_type, h.value, h.quality) for h in report.hashes],
+                    )
+            except sqlite3.IntegrityError:
+                continue
+            return Case(ref, ACTIVE, day, day, len(report.hashes))
+        raise RuntimeError("could not make a unique case reference")
+
+    def _case(self, db: Database, ref: str) -> Case | None:
+        row = db.execute(
+            "SELECT status, created, last_modified,"
+            " (SELECT COUNT(*) FROM report_hashes h WHERE h.case_reference = r.case_reference)"
+            " FROM hash_reports r WHERE case_reference = ?",
+            [ref],
+        ).fetchone()
+        return Case(ref, *row) if row else None
+
+    def login(self, ref: str, pin: str) -> Case | None:
+        """The case if the PIN is right; None for a wrong PIN or no such case
+        (the same scrypt work either way)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT pin_scheme, pin_salt, pin_hash FROM hash_reports WHERE case_reference = ?", [ref]
+            ).fetchone()
+        if not refs.check_pin(pin, tuple(row) if row else None):
+            return None
+        with self._db() as db:
+            return self._case(db, ref)
+
+    def withdraw(self, ref: str) -> Case | None:
+        """Withdraw (once: a second call changes nothing)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE hash_reports SET status = ?, last_modified = ?, change_seq = ?"
+                " WHERE case_reference = ? AND status != ?",
+                [WITHDRAWN, today(), self._next_seq(db), ref, WITHDRAWN],
+            )
+            return self._case(db, ref)
+
+    def export(self, since: str, after: tuple[int, str, str], limit: int) -> list[ExportRecord]:
+        """One record per (signal type, value), across every case that holds it:
+        Active while any of those cases is, dated by the latest change. Ordered
+        by the latest change's sequence number, so a cursor (the last record's
+        (seq, type, value)) never skips a later change."""
+        with self._db() as db:
+            rows = db.execute(
+                """
+                WITH agg AS (
+                  SELECT h.signal_type AS signal_type, h.value AS value,
+                         MAX(r.change_seq) AS seq, MAX(r.last_modified) AS last_modified,
+                         MAX(r.status = 'Active') AS active, MAX(h.quality) AS quality
+                  FROM report_hashes h JOIN hash_reports r ON r.case_reference = h.case_reference
+                  GROUP BY h.signal_type, h.value
+                )
+                SELECT seq, signal_type, value, active, last_modified, quality FROM agg
+                WHERE last_modified >= ? AND (seq, signal_type, value) > (?, ?, ?)
+                ORDER BY seq, signal_type, value
+                LIMIT ?
+                """,
+                [since, *after, limit],
+            ).fetchall()
+        return [
+            ExportRecord(seq, kind, value, ACTIVE if active else WITHDRAWN, day, quality)
+            for seq, kind, value, active, day, quality in rows
+        ]

@@ -1,0 +1,105 @@
+"""Crisis detection: is this typed message a sign someone is in danger now?
+
+Every free-text message is checked before anything else. The patterns are
+data (crisis.yaml beside this file, with comments on each group and on the
+borderline decisions); this module only loads, normalises and matches. No
+network and no model: it must be fast, predictable and reviewable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz
+
+from app.safety.text import normalise, squeeze_pattern
+
+DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
+_DEF_REF = re.compile(r"<(\w+)>")
+_FUZZY_MIN_LEN = 5  # shorter words collide too easily ("sucks" vs "sui...")
+
+
+@dataclass(frozen=True)
+class _Group:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    exceptions: tuple[re.Pattern[str], ...]
+    fuzzy: tuple[str, ...] = field(default=())
+
+    def hit(self, text: str, words: list[str], fuzzy_min: float) -> bool:
+        excused = [m.span() for rx in self.exceptions for m in rx.finditer(text)]
+        for rx in self.patterns:
+            for m in rx.finditer(text):
+                # An idiom excuses only a hit that overlaps it, so a second,
+                # separate phrase in the same message still counts.
+                if not any(m.start() < b and a < m.end() for a, b in excused):
+                    return True
+        return any(
+            fuzz.ratio(word, target) >= fuzzy_min
+            for word in words
+            if len(word) >= _FUZZY_MIN_LEN
+            for target in self.fuzzy
+        )
+
+
+def _compile(source: str, defs: dict[str, str]) -> re.Pattern[str]:
+    expanded = _DEF_REF.sub(lambda m: defs.get(m.group(1), m.group(0)), source)
+    # Squeezed like the text; whole words only; folded YAML may add spaces
+    # after "|" so strip whitespace around alternatives in the defs.
+    return re.compile(r"(?<!\w)(?:" + squeeze_pattern(expanded) + r")(?!\w)")
+
+
+class CrisisDetector:
+    """Matches normalised text against named groups of crisis patterns."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        defs = {
+            name: re.sub(r"\s*\|\s*", "|", str(value).strip())
+            for name, value in (config.get("defs") or {}).items()
+        }
+        self.fuzzy_min = float(config.get("fuzzy_min", 85))
+        groups = []
+        for name, spec in config["groups"].items():
+            regexes = [str(r) for r in spec.get("regex") or []]
+            regexes += [re.escape(normalise(str(p))) for p in spec.get("phrases") or []]
+            groups.append(
+                _Group(
+                    name=name,
+                    patterns=tuple(_compile(r, defs) for r in regexes),
+                    exceptions=tuple(_compile(str(r), defs) for r in spec.get("except") or []),
+                    fuzzy=tuple(normalise(str(w)) for w in spec.get("fuzzy") or []),
+                )
+            )
+        self.groups: tuple[_Group, ...] = tuple(groups)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> CrisisDetector:
+        with open(path, encoding="utf-8") as f:
+            return cls(yaml.safe_load(f))
+
+    def matches(self, text: str) -> list[str]:
+        """Names of the pattern groups that fire (for debugging and tests)."""
+        norm = normalise(text or "")
+        if not norm:
+            return []
+        words = norm.split()
+        return [g.name for g in self.groups if g.hit(norm, words, self.fuzzy_min)]
+
+    def is_crisis(self, text: str) -> bool:
+        return bool(self.matches(text))
+
+
+@lru_cache(maxsize=1)
+def default() -> CrisisDetector:
+    """The detector built from the bundled crisis.yaml, loaded once."""
+    return CrisisDetector.from_file(DEFAULT_PATH)
+
+
+def is_crisis(text: str) -> bool:
+    """Convenience: check text with the default detector."""
+    return default().is_crisis(text)

@@ -1,0 +1,140 @@
+"""Free-text routing: which flow does a typed message most likely want?
+
+Each flow carries example phrases (data, owned by the flow authors). A
+message is scored against every flow by two measures, averaged, both 0-100:
+
+- fuzzy: the best rapidfuzz token_set_ratio between the message and one of
+  the flow's examples (catches near-paraphrases and word order changes);
+- keywords: the share of the message's informative words (weighted by how
+  few flows use them, IDF-style) that occur in the flow's examples, each
+  word fuzzily mapped onto the examples' vocabulary so "blackmale" counts as
+  "blackmail".
+
+Measured on tests/data/routing.tsv (bench/bench_safety.py): token_set_ratio
+alone ~78% top-1, WRatio ~26%, keywords alone ~87%, the 50/50 mix ~91%.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from app.safety.text import normalise
+
+# Confident only if the best flow scores at least THRESHOLD and beats the
+# runner-up by MARGIN (both on the 0-100 scale). Tuned on routing.tsv: see
+# the report in bench/bench_safety.py.
+THRESHOLD = 45.0
+MARGIN = 8.0
+# A preferred audience (the user already said "I'm a parent") adds this much.
+# Just above MARGIN, so a cross-audience tie resolves confidently to the
+# hinted audience; a lead of more than this over it still wins.
+HINT_BONUS = 10.0
+_WORD_MATCH = 80  # rapidfuzz ratio for "same word, misspelt"
+_MIN_FUZZY_WORD = 4  # shorter words must match exactly ("son" is not "so")
+
+# Words that say nothing about which flow is meant.
+_STOP = frozenset(
+    normalise(w)
+    for w in (
+        "i im me my a an the to and or of is it in on for this that be do what how "
+        "if he she they someone his her their was are has have got get with at so "
+        "about now just you your can "
+        # filler that carries no topic: "pls help", "i need help", "idk"
+        "help please pls plz need know yes ok okay hi hello hey idk um"
+    ).split()
+)
+# One informative word ("help", "sextortion") is too little to jump into a
+# flow without asking: token_set_ratio gives 100 to any word contained in an
+# example.
+_MIN_WORDS_CONFIDENT = 2
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    flow: str | None  # the flow to start, only when confident
+    confident: bool
+    choices: list[str]  # the three likeliest flow ids, best first
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w not in _STOP]
+
+
+def audience(flow_id: str) -> str:
+    """'youth_sextortion' -> 'youth'."""
+    return flow_id.split("_", 1)[0]
+
+
+class Router:
+    def __init__(self, examples: Mapping[str, Sequence[str]]) -> None:
+        self.flows = [f for f, phrases in examples.items() if phrases]
+        self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
+        self._vocab = {f: {w for p in examples[f] for w in _words(p)} for f in self.flows}
+        df = Counter(w for f in self.flows for w in self._vocab[f])
+        n = len(self.flows)
+        self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self._unknown_idf = math.log(1 + n)  # a word no flow uses
+        self._known = list(self._idf)
+
+    def _closest_word(self, word: str) -> tuple[str, float] | None:
+        if word in self._idf:
+            return word, 1.0
+        if len(word) < _MIN_FUZZY_WORD:
+            return None
+        hit = process.extractOne(word, self._known, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH)
+        return (hit[0], hit[1] / 100) if hit else None
+
+    def _keyword_scores(self, words: list[str]) -> dict[str, float]:
+        scores = dict.fromkeys(self.flows, 0.0)
+        total = 0.0
+        for word in words:
+            match = self._closest_word(word)
+            if match is None:
+                total += self._unknown_idf
+                continue
+            known, similarity = match
+            total += self._idf[known]
+            for f in self.flows:
+                if known in self._vocab[f]:
+                    scores[f] += self._idf[known] * similarity
+        return {f: 100 * s / total for f, s in scores.items()} if total else scores
+
+    def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
+        """All flows (or those of one audience) with scores 0-100, best first."""
+        flows = [
+            f for f in self.flows if audience_filter is None or audience(f) == audience_filter.rstrip("_")
+        ]
+        norm = normalise(text or "")
+        words = _words(norm)
+        if not words:
+            return [(f, 0.0) for f in flows]
+        keyword = self._keyword_scores(words)
+        scored = [
+            (f, 0.5 * max(fuzz.token_set_ratio(norm, p) for p in self._examples[f]) + 0.5 * keyword[f])
+            for f in flows
+        ]
+        # sorted() is stable: ties keep the examples' order.
+        return sorted(scored, key=lambda fs: fs[1], reverse=True)
+
+    def route(self, text: str, hint: str | None = None) -> RouteResult:
+        ranked = self.rank(text)
+        informative = len(_words(text or ""))
+        if hint:
+            want = hint.rstrip("_")
+            ranked = sorted(
+                ((f, s + (HINT_BONUS if audience(f) == want and s > 0 else 0.0)) for f, s in ranked),
+                key=lambda fs: fs[1],
+                reverse=True,
+            )
+        choices = [f for f, _ in ranked[:3]]
+        if not ranked:
+            return RouteResult(None, False, choices)
+        top = ranked[0][1]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        confident = informative >= _MIN_WORDS_CONFIDENT and top >= THRESHOLD and top - second >= MARGIN
+        return RouteResult(ranked[0][0] if confident else None, confident, choices)

@@ -1,0 +1,29 @@
+"""`make bench`: every benchmark in one run, figures printed as it goes."""
+
+from __future__ import annotations
+
+import shutil
+
+from . import bench_engine, bench_socket
+
+
+def main() -> None:
+    print("== engine")
+    bench_engine.main()
+    print("== transport and memory")
+    bench_socket.main()
+    print("== crisis detection and routing")
+    from . import bench_safety  # noqa: PLC0415
+
+    bench_safety.main()
+    print("== in-browser fingerprinting")
+    if shutil.which("chromium") or shutil.which("/usr/bin/chromium"):
+        from . import bench_pdq  # noqa: PLC0415
+
+        bench_pdq.main()
+    else:
+        print("skipped: /usr/bin/chromium is not installed (apt-get install chromium)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Measure crisis detection and free-text routing on the labelled corpora.
+
+    python bench/bench_safety.py [-v]     (-v lists every miss)
+
+Prints crisis recall / false alarms on tests/data/crisis.tsv, routing top-1
+on tests/data/routing.tsv, and how the confidence threshold behaves.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.safety import routing  # noqa: E402
+from app.safety.crisis import default  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+
+
+def _tsv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{100 * n / d:.1f}% ({n}/{d})" if d else "n/a (0/0)"
+
+
+def main(verbose: bool) -> None:
+    detector = default()
+    rows = _tsv("crisis.tsv")
+    crisis = [r["text"] for r in rows if r["label"] == "crisis"]
+    ok = [r["text"] for r in rows if r["label"] == "ok"]
+    t0 = time.perf_counter()
+    missed = [t for t in crisis if not detector.is_crisis(t)]
+    alarms = [t for t in ok if detector.is_crisis(t)]
+    per_msg = (time.perf_counter() - t0) / len(rows) * 1e6
+    print(
+        f"crisis recall: {_pct(len(crisis) - len(missed), len(crisis))}, "
+        f"false alarms: {_pct(len(alarms), len(ok))}  [{per_msg:.0f} µs/message]"
+    )
+    if verbose:
+        for t in missed:
+            print("  MISSED:", t)
+        for t in alarms:
+            print("  ALARM: ", t, detector.matches(t))
+
+    with (DATA / "routing_examples.yaml").open(encoding="utf-8") as f:
+        router = routing.Router(yaml.safe_load(f))
+    routed = _tsv("routing.tsv")
+    right = confident = confident_wrong = 0
+    for r in routed:
+        best = router.rank(r["text"])[0][0]
+        right += best == r["flow"]
+        result = router.route(r["text"])
+        confident += result.confident
+        confident_wrong += result.confident and result.flow != r["flow"]
+        if verbose and best != r["flow"]:
+            print(f"  ROUTE: {r['flow']} -> {best}: {r['text']}")
+    print(f"routing top-1: {_pct(right, len(routed))}")
+    print(
+        f"routing confident (score >= {routing.THRESHOLD:g}, margin >= {routing.MARGIN:g}): "
+        f"{_pct(confident, len(routed))}, of which wrong: {_pct(confident_wrong, confident)}"
+    )
+
+
+if __name__ == "__main__":
+    main("-v" in sys.argv[1:])

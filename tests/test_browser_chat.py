@@ -1,0 +1,130 @@
+"""The chat in a real headless Chromium against the real server process."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conftest import screenshot
+
+EXIT_HOST = "www.bbc.co.uk"
+
+
+def block_outside(page: Any) -> list[str]:
+    """Answer any request to another origin locally (this machine has no
+    internet), and record it: quick exit's target is the only one expected."""
+    outside: list[str] = []
+
+    def handle(route: Any) -> None:
+        outside.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>Weather</title><p>Weather</p>")
+
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), handle)
+    return outside
+
+
+def last_bot_text(page: Any) -> str:
+    return page.locator("#log .msg.bot").last.inner_text()
+
+
+def choose(page: Any, label: str) -> None:
+    count = page.locator("#log .msg.bot").count()
+    page.get_by_role("button", name=label, exact=True).click()
+    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+
+
+def test_click_through_welcome_and_back(live_server: Any, page: Any) -> None:
+    page.goto(live_server.base + "/")
+    page.wait_for_function("() => sessionStorage.getItem('safechat.token')")
+    assert "Who are you?" in page.locator("#log").inner_text()
+    screenshot(page, "chat-welcome")
+    choose(page, "I'm under 18")
+    assert "What is happening?" in last_bot_text(page)
+    # the newest message has focus, so keyboard and screen-reader users land on it
+    assert page.evaluate("document.activeElement.classList.contains('msg')")
+    # your choice is echoed in the log
+    assert page.locator("#log .msg.you").last.inner_text() == "I'm under 18"
+    choose(page, "Back")
+    assert "Who are you?" in last_bot_text(page)
+    screenshot(page, "chat-after-back")
+
+
+def test_help_now_and_carry_on(live_server: Any, page: Any) -> None:
+    page.goto(live_server.base + "/")
+    choose(page, "I'm a parent or carer")
+    choose(page, "Help now")
+    crisis = last_bot_text(page)
+    assert "999" in crisis and "0800 1111" in crisis and "116 123" in crisis
+    assert page.locator("#log .msg.crisis").count() >= 1
+    screenshot(page, "chat-help-now")
+    choose(page, "Carry on where I was")
+    assert "How can we help?" in last_bot_text(page)
+
+
+def test_typed_crisis_interrupts(live_server: Any, page: Any) -> None:
+    page.goto(live_server.base + "/")
+    page.get_by_label("Or type in your own words").fill("i just want to kms tbh")
+    count = page.locator("#log .msg.bot").count()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    assert "0800 1111" in last_bot_text(page)
+    assert page.get_by_role("button", name="Carry on where I was").is_visible()
+
+
+def test_without_javascript(live_server: Any, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.base + "/chat")
+    page.get_by_role("button", name="I work in a school").click()
+    assert "What do you need?" in page.locator("#log").inner_text()
+    page.get_by_role("button", name="Help now").click()
+    assert "116 123" in page.locator("#log").inner_text()
+    screenshot(page, "chat-no-js")
+    page.get_by_role("button", name="Carry on where I was").click()
+    assert "What do you need?" in page.locator("#log").inner_text()
+    context.close()
+
+
+def test_quick_exit_button_leaves_and_forgets(live_server: Any, page: Any) -> None:
+    outside = block_outside(page)
+    page.goto(live_server.base + "/help")  # somewhere before the chat in history
+    page.goto(live_server.base + "/")
+    choose(page, "I'm under 18")
+    page.get_by_role("link", name="Exit this page").click()
+    page.wait_for_url(f"https://{EXIT_HOST}/**")
+    assert outside and EXIT_HOST in outside[-1]
+    page.go_back()
+    # Back skips the chat: it was replaced in history
+    assert "/help" in page.url or EXIT_HOST in page.url
+    page.goto(live_server.base + "/")
+    assert "Who are you?" in last_bot_text(page)  # a fresh start, not the old conversation
+
+
+def test_shift_three_times_leaves(live_server: Any, page: Any) -> None:
+    outside = block_outside(page)
+    page.goto(live_server.base + "/")
+    choose(page, "I'm a parent or carer")
+    stored = page.evaluate("sessionStorage.getItem('safechat.token')")
+    assert stored
+    # Capitals while typing must not trigger it.
+    box = page.get_by_label("Or type in your own words")
+    box.click()
+    box.press_sequentially("My Son Is OK")
+    assert page.url.startswith(live_server.base)
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url(f"https://{EXIT_HOST}/**")
+    assert outside
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_reconnects_after_server_restart(live_server: Any, page: Any) -> None:
+    page.goto(live_server.base + "/")
+    choose(page, "I'm a parent or carer")
+    live_server.restart()
+    choose(page, "Something else")  # the socket reconnects, or the HTTP fallback answers
+    assert "0808 800 5000" in last_bot_text(page)
+    # and a reload picks up the same place from sessionStorage
+    page.reload()
+    page.wait_for_function("t => document.querySelector('#log').innerText.includes(t)", arg="0808 800 5000")
+    assert page.locator("#log .msg.bot").count() == 1

