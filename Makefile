@@ -30,11 +30,11 @@ build: node_modules/.installed
 # Translations: `make extract` refreshes locales/messages.pot from templates,
 # code, flows and content; `make update` merges it into every catalog.
 extract: $(VENV)/.run
-	$(VENV)/bin/pybabel extract --quiet -F babel.cfg -o locales/messages.pot --no-wrap --sort-by-file \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -o locales/messages.pot --no-wrap --sort-by-file \
 	  --project safechat --omit-header .
 
 update: extract
-	$(VENV)/bin/pybabel update --quiet -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel -q update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
 # Compile every Welsh (and any other) catalog that exists.
 catalogs: $(VENV)/.run

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import i18n, settings
+from . import assets, i18n, settings
 from .engine import Engine
 from .limits import RateLimiter
 from .store import Counters, open_db
@@ -58,8 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .report import bp as report_bp  # noqa: PLC0415
 
     web.init_app(app)
+    assets.init_app(app)
     app.register_blueprint(chat_bp)
-    from .review import bp as review_bp  # noqa: PLC0415 (/review: off unless SAFECHAT_REVIEW=1)
+    from .review import bp as review_bp  # /review: off unless SAFECHAT_REVIEW=1
     app.register_blueprint(review_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(parents_bp)

@@ -19,7 +19,7 @@ def load_engine(with_catalogs: bool = False) -> Engine:
     cfg = settings.load()
     if not with_catalogs:
         return Engine(Path(cfg["FLOWS_DIR"]), Path(cfg["CONTENT_DIR"]), cfg["SECRET_KEY"])
-    from .i18n import Catalogs  # noqa: PLC0415
+    from .i18n import Catalogs
 
     catalogs = Catalogs(Path(cfg["LOCALES_DIR"]))
     return Engine(
@@ -60,7 +60,7 @@ def check() -> None:
     Also checks the words: sources, review dates (warning after 12 months),
     phone numbers and links against content/allowlist.yaml, reading level,
     and that Help now is offered in every state. Warnings don't fail."""
-    from .engine.checks import check_all  # noqa: PLC0415 (textstat is slow to import)
+    from .engine.checks import check_all  # here: textstat and nltk are slow to import
 
     engine = _engine_or_exit()
     findings = check_all(engine, Path(settings.load()["CONTENT_DIR"]))
@@ -81,7 +81,7 @@ def check() -> None:
 @click.argument("flow_id", metavar="FLOW")
 def diagram(flow_id: str) -> None:
     """Print FLOW as a Mermaid stateDiagram-v2 (paste into any Mermaid viewer)."""
-    from .engine.diagram import mermaid  # noqa: PLC0415
+    from .engine.diagram import mermaid
 
     engine = _engine_or_exit()
     _flow_or_exit(engine, flow_id)
@@ -93,7 +93,7 @@ def diagram(flow_id: str) -> None:
 @click.option("--locale", default="en", show_default=True, help="Show the words in this language.")
 def transcripts(flow_id: str, locale: str) -> None:
     """Print every path through FLOW as a transcript: what the person sees and chooses."""
-    from .engine.paths import transcript  # noqa: PLC0415
+    from .engine.paths import transcript
 
     engine = _engine_or_exit(with_catalogs=True)
     _flow_or_exit(engine, flow_id)

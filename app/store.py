@@ -14,7 +14,7 @@ migrations = Migrations("safechat")
 
 @migrations()
 def m001_counters(db: Database) -> None:
-    db["counters"].create(
+    db.table("counters").create(
         {"day": str, "flow": str, "state": str, "count": int},
         pk=("day", "flow", "state"),
     )

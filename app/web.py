@@ -49,7 +49,7 @@ def problem_response(status: int) -> Response:
         resp = jsonify(body)
     else:
         html = render_template("error.html", status=status, message=body["error"]["message"])
-        resp = Response(html, mimetype="text/html")
+        resp = current_app.response_class(html, mimetype="text/html")
     resp.status_code = status
     return resp
 

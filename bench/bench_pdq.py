@@ -30,15 +30,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.live import CHROMIUM, CHROMIUM_ARGS
 
 
 def photo_like(path: Path, width: int = 4000, height: int = 3000) -> None:
@@ -123,7 +115,7 @@ def main() -> None:
         native, native_decode, native_hash = native_ms(photo, args.runs)
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{httpd.server_port}/tests/pdq_harness/index.html")
             page.wait_for_function("window.harnessReady === true")

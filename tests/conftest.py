@@ -51,9 +51,6 @@ def api(client: FlaskClient) -> Any:
 
 # -- a real server and a real browser ------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -70,6 +67,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium for the whole run; every browser test takes this fixture
+    (two Playwright sessions in one process cannot run at once)."""
+    from live import CHROMIUM, CHROMIUM_ARGS
+
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
     from playwright.sync_api import sync_playwright

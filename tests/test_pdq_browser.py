@@ -22,24 +22,10 @@ import numpy as np
 import pdqhash
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt install chromium)"
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTDATA = ROOT.parent / "shared" / "testdata" / "pdq"
 HARNESS = "/tests/pdq_harness/index.html"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def hamming(a: str, b: str) -> int:
@@ -115,23 +101,20 @@ def server(build_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_page(server: str) -> Iterator[tuple[Any, list[Any]]]:
+def browser_page(server: str, browser: Any) -> Iterator[tuple[Any, list[Any]]]:
     """The harness page, plus every request the browser context makes."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        requests: list[Any] = []
+    context = browser.new_context()
+    requests: list[Any] = []
 
-        def record(request: Any) -> None:  # Playwright can't wrap list.append
-            requests.append(request)
+    def record(request: Any) -> None:  # Playwright can't wrap list.append
+        requests.append(request)
 
-        context.on("request", record)
-        page = context.new_page()
-        page.goto(server + HARNESS)
-        page.wait_for_function("window.harnessReady === true")
-        yield page, requests
-        context.close()
-        browser.close()
+    context.on("request", record)
+    page = context.new_page()
+    page.goto(server + HARNESS)
+    page.wait_for_function("window.harnessReady === true")
+    yield page, requests
+    context.close()
 
 
 def hash_in_browser(page: Any, paths: list[Path]) -> dict[str, dict[str, Any]]:

@@ -70,9 +70,10 @@ def export(client: FlaskClient, token: str | None = TOKEN, **params: Any) -> Any
     return client.get("/api/v1/partner/hashes", query_string=params, headers=headers)
 
 
-def rows(app: Flask, sql: str) -> list[tuple[Any, ...]]:
+def rows(app: Flask, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """(The conftest app is shared by the whole run: select this test's rows.)"""
     with sqlite3.connect(app.config["SAFECHAT"]["DATABASE"]) as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
 # --- submitting -----------------------------------------------------------
@@ -87,13 +88,20 @@ def test_submit_returns_case_reference(client: FlaskClient, app: Flask) -> None:
     assert body["status"] == "Active" and body["hash_count"] == 3
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", body["created"]) and body["created"] == body["last_modified"]
     stored = rows(
-        app, "SELECT case_reference, age_range, status, pin_scheme, pin_salt, pin_hash FROM hash_reports"
+        app,
+        "SELECT case_reference, age_range, status, pin_scheme, pin_salt, pin_hash FROM hash_reports"
+        " WHERE case_reference = ?",
+        (body["case_reference"],),
     )
     assert stored[0][:4] == (body["case_reference"], "13_15", "Active", "scrypt:n=32768,r=8,p=1")
     salt, pin_hash = stored[0][4:]
     assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(pin_hash)) == 32
     assert PIN not in json.dumps(stored)
-    saved = rows(app, "SELECT signal_type, value, quality FROM report_hashes ORDER BY signal_type")
+    saved = rows(
+        app,
+        "SELECT signal_type, value, quality FROM report_hashes WHERE case_reference = ? ORDER BY signal_type",
+        (body["case_reference"],),
+    )
     assert saved == sorted((h["signal_type"], h["value"], h.get("quality")) for h in image_hashes())
 
 
@@ -132,7 +140,8 @@ def test_every_signal_type_and_duplicates_count_once(client: FlaskClient, app: F
     ]
     res = submit(client, hashes)
     assert res.status_code == 201 and res.get_json()["hash_count"] == 6
-    assert rows(app, "SELECT age_range FROM hash_reports") == [(None,)]
+    ref = (res.get_json()["case_reference"],)
+    assert rows(app, "SELECT age_range FROM hash_reports WHERE case_reference = ?", ref) == [(None,)]
 
 
 def test_hundred_hashes_is_the_most(client: FlaskClient) -> None:
@@ -227,13 +236,14 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
     ("body", "code"), [(b, c) for _, b, c in BAD_BODIES], ids=[n for n, _, _ in BAD_BODIES]
 )
 def test_submit_validation(client: FlaskClient, app: Flask, body: Any, code: str) -> None:
+    before = rows(app, "SELECT COUNT(*) FROM hash_reports")
     res = client.post("/api/v1/hash-reports", json=body)
     assert res.status_code == 400
     error = res.get_json()["error"]
     assert error["code"] == code
     assert error["message"] and "{" not in error["message"]  # kind words from content/, not a fallback
     assert code == "bad_request" or error["message"] != problem_message(app, "bad_request")
-    assert rows(app, "SELECT COUNT(*) FROM hash_reports") == [(0,)]
+    assert rows(app, "SELECT COUNT(*) FROM hash_reports") == before
 
 
 def problem_message(app: Flask, code: str) -> str:
@@ -381,16 +391,18 @@ def test_malformed_login_bodies(client: FlaskClient) -> None:
     assert login(client, "status", ref).get_json()["status"] == "Active"
 
 
-def test_pin_tries_are_limited_per_case(client: FlaskClient, app: Flask) -> None:
+def test_pin_tries_are_limited_per_case(
+    client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     now = [1000.0]
-    app.extensions[EXTENSION].limiter = FailureLimiter(clock=lambda: now[0])
+    monkeypatch.setattr(app.extensions[EXTENSION], "limiter", FailureLimiter(clock=lambda: now[0]))
     ref = submit(client).get_json()["case_reference"]
     other = submit(client).get_json()["case_reference"]
     for _ in range(5):
         assert login(client, "status", ref, "9999").status_code == 404
     locked = login(client, "status", ref)  # even the right PIN waits
     assert locked.status_code == 429
-    assert locked.get_json()["error"]["code"] == "rate_limited"
+    assert locked.get_json()["error"]["code"] == "too_many_tries"
     assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
     assert login(client, "withdraw", ref).status_code == 429
     assert login(client, "status", other).status_code == 200  # other cases are not affected
@@ -569,7 +581,7 @@ def test_partner_export_refuses_bad_queries(pclient: FlaskClient, params: dict[s
 
 
 def test_partner_cursor_cannot_be_forged(pclient: FlaskClient, partner_app: Flask) -> None:
-    from app.report.partner import cursor_serializer  # noqa: PLC0415
+    from app.report.partner import cursor_serializer
 
     other = cursor_serializer("not-the-secret-key").dumps([0, "", ""])
     assert export(pclient, cursor=other).get_json()["error"]["code"] == "bad_cursor"

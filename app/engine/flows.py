@@ -242,8 +242,8 @@ def check_links(
         seen = {flow.start}
         todo = [flow.start]
         while todo:
-            st = flow.states.get(todo.pop())
-            for opt in st.options if st else ():
+            here = flow.states.get(todo.pop())
+            for opt in here.options if here else ():
                 for br in opt.branches:
                     if br.go not in seen and br.go in flow.states:
                         seen.add(br.go)

@@ -21,10 +21,9 @@ def strings_in_use(root: Path) -> dict[str, str]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(root), method_map, options_map
     ):
-        if isinstance(message, tuple):  # plural forms: the singular names it
-            message = message[0]
-        if message:
-            found.setdefault(message, f"{filename}:{lineno}")
+        msgid = message[0] if isinstance(message, tuple) else message  # plurals: the singular
+        if msgid:
+            found.setdefault(msgid, f"{filename}:{lineno}")
     return found
 
 

@@ -11,10 +11,10 @@ bp = Blueprint("report", __name__)
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    from .limits import FailureLimiter  # noqa: PLC0415
-    from .partner import PartnerTokens  # noqa: PLC0415
-    from .problems import EXTENSION, ReportService  # noqa: PLC0415
-    from .reports import Reports  # noqa: PLC0415
+    from .limits import FailureLimiter
+    from .partner import PartnerTokens
+    from .problems import EXTENSION, ReportService
+    from .reports import Reports
 
     cfg = state.app.config["SAFECHAT"]
     state.app.extensions[EXTENSION] = ReportService(

@@ -44,7 +44,7 @@ def _logged_in() -> Case | Reply:
     svc = service()
     wait = svc.limiter.retry_after(login.case_reference)
     if wait:
-        return problem("rate_limited", 429, {"Retry-After": str(wait)})
+        return problem("too_many_tries", 429, {"Retry-After": str(wait)})
     case = svc.reports.login(login.case_reference, login.pin)
     if case is None:  # no such case and wrong PIN: one answer
         svc.limiter.failed(login.case_reference)

@@ -85,8 +85,8 @@ function render(turn) {
   if (turn.handoff) {
     const link = document.createElement("a");
     link.className = "button";
-    link.href = turn.handoff.url;
-    link.textContent = choices.dataset.handoffLabel;
+    link.href = turn.locale === "en" ? turn.handoff.url : `${turn.handoff.url}?lang=${turn.locale}`;
+    link.textContent = JSON.parse(choices.dataset.handoffLabels)[turn.handoff.kind];
     const p = document.createElement("p");
     p.className = "handoff";
     p.append(link);

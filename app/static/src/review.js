@@ -15,9 +15,13 @@ const root = document.documentElement;
 mermaid
   .run({ querySelector: "pre.mermaid" })
   .then(() => {
-    // A wide diagram starts scrolled to its middle, where the start usually is.
+    // A diagram wider than its box starts scrolled to where the flow starts.
     for (const box of document.querySelectorAll(".diagram")) {
-      box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2;
+      const start = box.querySelector('g.node[id*="-state-root_start-"]');
+      if (!start) continue;
+      const at = start.getBoundingClientRect();
+      const from = box.getBoundingClientRect();
+      box.scrollLeft += at.left + at.width / 2 - (from.left + box.clientWidth / 2);
     }
     root.dataset.diagrams = "drawn";
   })
