@@ -39,7 +39,7 @@ update: extract
 # Compile every Welsh (and any other) catalog that exists.
 catalogs: $(VENV)/.run
 	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(VENV)/bin/pybabel compile --quiet --statistics -d locales; fi
+	  $(VENV)/bin/pybabel -q compile -d locales; fi
 
 run: $(VENV)/.run build catalogs
 	ulimit -n 65536 2>/dev/null || true; $(PY) -m app
@@ -56,6 +56,15 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test build catalogs
 	$(PY) -m bench
+
+# Load harness: 50 clients' throughput vs a bare echo server, memory per open
+# conversation, 5,000 sockets at once, and the cluster (README, Performance).
+bench-load: $(VENV)/.test build catalogs
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench.load
+
+# nginx + 2 app processes + Redis on loopback (apt-get install redis-server nginx).
+cluster: $(VENV)/.run build catalogs
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); PYTHON=$(PY) CLUSTER_PORT=$(PORT) deploy/cluster.sh
 
 clean:
 	rm -rf $(VENV) node_modules app/static/build

@@ -79,6 +79,9 @@ def _compress_static(resp: Response, filename: str) -> Response:
         if _accepts("gzip") and stat.st_size >= 1024:
             encoding, body = "gzip", _gzipped(str(path), stat.st_mtime_ns, stat.st_size)
     if body is not None:
+        closing = getattr(resp.response, "close", None)
+        if closing:  # the file send_file opened: we answer from another
+            closing()
         resp.direct_passthrough = False
         resp.set_data(body)
         resp.headers["Content-Encoding"] = encoding

@@ -59,14 +59,18 @@ def check() -> None:
 
     Also checks the words: sources, review dates (warning after 12 months),
     phone numbers and links against content/allowlist.yaml, reading level,
-    and that Help now is offered in every state. Warnings don't fail."""
+    and that Help now is offered in every state; and that every catalog in
+    locales/ translates every string in use. Warnings don't fail."""
     from .engine.checks import check_all  # here: textstat and nltk are slow to import
+    from .engine.translations import missing_translations
 
     engine = _engine_or_exit()
-    findings = check_all(engine, Path(settings.load()["CONTENT_DIR"]))
-    for f in findings:
-        click.echo(str(f), err=True)
-    problems = sum(not f.warning for f in findings)
+    cfg = settings.load()
+    findings = check_all(engine, Path(cfg["CONTENT_DIR"]))
+    untranslated = missing_translations(settings.ROOT, Path(cfg["LOCALES_DIR"]))
+    for line in [str(f) for f in findings] + untranslated:
+        click.echo(line, err=True)
+    problems = sum(not f.warning for f in findings) + len(untranslated)
     if problems:
         sys.exit(1)
     n_states = sum(len(f.states) for f in engine.flows.values())

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "RATE_PER_CONNECTION": ("20/10", str),
     "RATE_PER_CLIENT": ("300/10", str),  # generous: a whole school may share one address
     "PROXY_HOPS": (0, int),  # trusted reverse proxies in front (for the client address)
-    "ASYNC_MODE": ("threading", str),  # threading | gevent (README, Performance)
+    "ASYNC_MODE": ("gevent", str),  # gevent | threading (README, Performance)
     "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)
 }
 

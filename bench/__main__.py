@@ -21,6 +21,10 @@ def main() -> None:
         from . import bench_pdq  # noqa: PLC0415
 
         bench_pdq.main()
+        print("== page weight")
+        from . import bench_page  # noqa: PLC0415
+
+        bench_page.main()
     else:
         print("skipped: /usr/bin/chromium is not installed (apt-get install chromium)")
 

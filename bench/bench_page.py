@@ -27,7 +27,7 @@ def measure(browser: Any, base: str) -> dict[str, Any]:
     context = browser.new_context()
     page = context.new_page()
     responses: list[Any] = []
-    page.on("response", lambda resp: responses.append(resp))
+    page.on("response", lambda resp: responses.append(resp))  # noqa: PLW0108 (Playwright wraps handlers)
     page.goto(base + "/", wait_until="networkidle")
     rows = []
     for resp in responses:
@@ -51,8 +51,8 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> dict[str, Any]:
-    from live import Server  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from live import Server
+    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(tmp)

@@ -1,11 +1,12 @@
 """Socket.IO turns/s against the real server, and server memory per
-conversation in progress.
+conversation in progress (the quick version for `make bench`; the full load
+harness with the echo comparison is `make bench-load`, bench/load.py, whose
+client this reuses).
 
-C clients (python-socketio's asyncio client, WebSocket transport) each run
-conversations of a few turns until 10,000 conversations have been started;
-every conversation's last token is kept by the client, as a paused
-conversation would be. Memory per conversation = growth of the server's RSS
-÷ conversations. Target ≤ 2 KB.
+C clients each run conversations of a few turns until 10,000 conversations
+have been started; every conversation's last token is kept by the client, as
+a paused conversation would be. Memory per conversation = growth of the
+server's RSS ÷ conversations. Target ≤ 2 KB.
 """
 
 from __future__ import annotations
@@ -13,25 +14,22 @@ from __future__ import annotations
 import asyncio
 import time
 
-import socketio
-
 from tests.live import rss_kb, running
 
+from .load import ChatClient
+
 TURNS = ("young_person", "youth_other")  # a short real conversation after the start
+# One loopback address plays every client here: per-address and per-connection limits off.
+ENV = {"SAFECHAT_RATE_PER_CLIENT": "0", "SAFECHAT_RATE_PER_CONNECTION": "0"}
 
 
 async def client(base: str, conversations: int, latencies: list[float], tokens: list[str]) -> None:
-    sio = socketio.AsyncClient(reconnection=False)
-    inbox: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
-    sio.on("turn", lambda data: inbox.put_nowait(("turn", data)), namespace="/chat")
-    sio.on("problem", lambda data: inbox.put_nowait(("problem", data)), namespace="/chat")
-    await sio.connect(base, namespaces=["/chat"], transports=["websocket"])
+    c = ChatClient()
+    await c.connect(base)
 
     async def act(action: dict) -> dict:
-        t0 = time.perf_counter()
-        await sio.emit("act", action, namespace="/chat")
-        kind, data = await inbox.get()
-        latencies.append(time.perf_counter() - t0)
+        kind, data, seconds = await c.act(action)
+        latencies.append(seconds)
         if kind != "turn":
             raise RuntimeError(data)
         return data
@@ -41,7 +39,7 @@ async def client(base: str, conversations: int, latencies: list[float], tokens: 
         for choice in TURNS:
             turn = await act({"token": turn["token"], "choose": choice})
         tokens.append(turn["token"])
-    await sio.disconnect()
+    await c.close()
 
 
 async def run(base: str, clients: int, conversations: int) -> tuple[float, list[float], list[str]]:
@@ -54,7 +52,7 @@ async def run(base: str, clients: int, conversations: int) -> tuple[float, list[
 
 
 def main(clients: int = 20, conversations: int = 10000) -> dict[str, float]:
-    with running() as (base, pid):
+    with running(extra_env=ENV) as (base, pid):
         asyncio.run(run(base, 4, 200))  # warm up: imports, caches, first allocations
         before = rss_kb(pid)
         elapsed, lat, tokens = asyncio.run(run(base, clients, conversations))

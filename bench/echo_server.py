@@ -26,7 +26,8 @@ _TEXT = ("Hi. This is a safe place to get help with nude pictures, being pressur
          "or being blackmailed online. ")
 # Shaped like a real welcome turn (~1.3 KB of JSON): the same fields, similar words.
 CANNED: dict[str, Any] = {
-    "token": "eyJmIjoid2VsY29tZSIsInMiOiJhdWRpZW5jZSIsImwiOiJlbiIsIm4iOjB9.awHygw.TGg-nmRF5pBRu3faWQylXP62TA8",
+    "token": ("eyJmIjoid2VsY29tZSIsInMiOiJhdWRpZW5jZSIsImwiOiJlbiIsIm4iOjB9"
+              ".awHygw.TGg-nmRF5pBRu3faWQylXP62TA8"),
     "flow": "echo", "state": "echo", "locale": "en",
     "messages": [
         {"id": f"echo.m{i}", "html": f"<p>{_TEXT * 2}</p>\n", "text": _TEXT * 2} for i in range(3)

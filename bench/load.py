@@ -63,7 +63,7 @@ def cpu_s(pid: int) -> float:
 
 
 def raise_fd_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
@@ -78,7 +78,8 @@ class ChatClient:
         self.sio.on("turn", lambda data: self.inbox.put_nowait(("turn", data)), namespace=NAMESPACE)
         self.sio.on("problem", lambda data: self.inbox.put_nowait(("problem", data)), namespace=NAMESPACE)
 
-    async def connect(self, base: str, transports: tuple[str, ...] = ("websocket",), timeout: float = 30) -> None:
+    async def connect(self, base: str, transports: tuple[str, ...] = ("websocket",),
+                      timeout: float = 30) -> None:
         await self.sio.connect(base, namespaces=[NAMESPACE], transports=list(transports),
                                wait_timeout=timeout)
 
@@ -131,7 +132,8 @@ class Stats:
         return (f"{label}: {self.rate:.0f} turns/s, p50 {self.pct(0.5):.1f} ms, p99 {self.pct(0.99):.1f} ms, "
                 f"{self.turns} turns, {self.errors} errors"
                 + (f"; CPU per turn: server {self.server_cpu / self.turns * 1e6:.0f} µs, "
-                   f"client {self.client_cpu / self.turns * 1e6:.0f} µs" if self.server_cpu and self.turns else ""))
+                   f"client {self.client_cpu / self.turns * 1e6:.0f} µs"
+                   if self.server_cpu and self.turns else ""))
 
 
 async def play(client: ChatClient, turns: int, rng: random.Random, stats: Stats,
@@ -176,11 +178,13 @@ async def connect_many(base: str, n: int, parallel: int = 50) -> list[ChatClient
 
 async def throughput(base: str, clients: int, turns: int, pid: int | None = None, seed: int = 1) -> Stats:
     conns = await connect_many(base, clients)
-    await asyncio.gather(*(play(c, 5, random.Random(seed + i), Stats()) for i, c in enumerate(conns)))  # warm
+    warm = (play(c, 5, random.Random(seed + i), Stats()) for i, c in enumerate(conns))
+    await asyncio.gather(*warm)
     stats = Stats()
     s0, c0 = cpu_s(pid) if pid else 0.0, time.process_time()
     t0 = time.perf_counter()
-    await asyncio.gather(*(play(c, turns, random.Random(seed * 1000 + i), stats) for i, c in enumerate(conns)))
+    await asyncio.gather(*(play(c, turns, random.Random(seed * 1000 + i), stats)
+                           for i, c in enumerate(conns)))
     stats.elapsed = time.perf_counter() - t0
     stats.server_cpu, stats.client_cpu = (cpu_s(pid) - s0) if pid else 0.0, time.process_time() - c0
     await asyncio.gather(*(c.close() for c in conns))
@@ -267,6 +271,8 @@ def cluster(backends: int = 2) -> Iterator[str]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+            if proc.stdout:
+                proc.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -275,7 +281,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap.add_argument("--turns", type=int, default=40)
     ap.add_argument("--memory-sockets", type=int, default=1000)
     ap.add_argument("--sockets", type=int, default=5000)
-    ap.add_argument("--rate", type=float, default=0, help="turns/s in the capacity run (0: half of throughput)")
+    ap.add_argument("--rate", type=float, default=0,
+                    help="turns/s in the capacity run (0: half of throughput)")
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--no-cluster", action="store_true")
     args = ap.parse_args(argv)
@@ -300,7 +307,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         with server("bench.echo_server") as (base, pid):
             echo_b, e0, e1 = asyncio.run(memory(base, pid, args.memory_sockets))
         out["bytes_per_socket"], out["echo_bytes_per_socket"] = app_b, echo_b
-        print(f"memory over {args.memory_sockets} open sockets: app {app_b:.0f} B/socket (RSS {a0} → {a1} KB), "
+        print(f"memory over {args.memory_sockets} open sockets: "
+              f"app {app_b:.0f} B/socket (RSS {a0} → {a1} KB), "
               f"echo {echo_b:.0f} B/socket (RSS {e0} → {e1} KB); "
               f"app − echo {app_b - echo_b:.0f} B per conversation (target ≤ 2048)")
 

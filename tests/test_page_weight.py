@@ -38,8 +38,8 @@ def test_bundles_are_hashed_compressed_and_cached_for_a_year(client: FlaskClient
     assert res.headers["Content-Encoding"] == "br"
     assert res.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Accept-Encoding" in res.headers["Vary"]
-    plain = client.get(src, headers={"Accept-Encoding": "identity"})
-    assert "Content-Encoding" not in plain.headers and len(plain.data) > len(res.data)
+    with client.get(src, headers={"Accept-Encoding": "identity"}) as plain:
+        assert "Content-Encoding" not in plain.headers and len(plain.data) > len(res.data)
 
 
 def test_workers_keep_their_stable_names(client: FlaskClient) -> None:
@@ -47,5 +47,5 @@ def test_workers_keep_their_stable_names(client: FlaskClient) -> None:
     name keeps working beside the hashed one."""
     if not (BUILD / "manifest.json").exists():
         pytest.skip("no build/manifest.json: run `make build`")
-    res = client.get("/static/build/hash-worker.js")
-    assert res.status_code == 200 and "immutable" not in res.headers.get("Cache-Control", "")
+    with client.get("/static/build/hash-worker.js") as res:
+        assert res.status_code == 200 and "immutable" not in res.headers.get("Cache-Control", "")

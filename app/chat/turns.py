@@ -23,7 +23,7 @@ def take_turn(raw: Any, connection: str | None = None) -> tuple[dict[str, Any], 
     if connection is not None and not over:
         over = not limits["connection"].allow(connection)
     if over:
-        return engine().problem_for("rate_limited"), False
+        return engine().problem_for("rate_limited", engine().locale_for(raw)), False
     result, ok = engine().act(raw)
     if ok:
         current_app.extensions["safechat"]["counters"].add(result["flow"], result["state"])

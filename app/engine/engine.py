@@ -123,12 +123,27 @@ class Engine:
     def act(self, raw: Any) -> tuple[dict[str, Any], bool]:
         """A raw client action → (Turn dict, True) or (Problem dict, False).
         Transports call this and nothing else."""
-        locale = raw.get("locale") if isinstance(raw, dict) else None
         try:
             turn = self.step_action(parse_action(raw))
             return turn.as_dict(), True
         except Problem as p:
-            return self.problem(p, locale if locale in self.locales else "en"), False
+            return self.problem(p, self.locale_for(raw)), False
+
+    def locale_for(self, raw: Any) -> str:
+        """The language to explain a problem in: the one asked for, else the
+        conversation's own (from its token), else the source language."""
+        if not isinstance(raw, dict):
+            return self.locales[0]
+        asked = raw.get("locale")
+        if isinstance(asked, str) and asked in self.locales:
+            return asked
+        token = raw.get("token")
+        if isinstance(token, str) and len(token) <= 4096:
+            try:
+                return self.tokens.load(token).locale
+            except (TokenExpired, TokenInvalid):
+                pass
+        return self.locales[0]
 
     def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
         return self.step_action(parse_action({**action, "token": token}))

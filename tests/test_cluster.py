@@ -1,0 +1,119 @@
+"""Scale-out: nginx in front of two `python -m app` processes sharing Redis
+as the Socket.IO message queue (`deploy/cluster.sh`). A conversation lives in
+its token, so when the process holding a client's socket dies, the client
+reconnects (to the other one) and carries on at the same place."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from live import free_port  # noqa: E402
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("redis-server") and NGINX),
+    reason="redis-server and nginx are not installed (apt-get install redis-server nginx; .ci/run does)",
+)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("cluster")
+    port = free_port()
+    env = {**os.environ, "CLUSTER_DIR": str(tmp), "CLUSTER_PORT": str(port), "CLUSTER_BACKENDS": "2",
+           "REDIS_PORT": str(free_port()), "PYTHON": sys.executable}
+    proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "cluster.sh")], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    backends: dict[int, int] = {}  # port → pid
+    lines = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 40
+        for line in proc.stdout:
+            lines.append(line)
+            if m := re.match(r"backend \d+: pid (\d+) port (\d+)", line):
+                backends[int(m[2])] = int(m[1])
+            if line.startswith("cluster ready") or time.monotonic() > deadline:
+                break
+        assert lines and lines[-1].startswith("cluster ready"), "".join(lines)
+        yield {"base": f"http://127.0.0.1:{port}", "backends": backends}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def holding(backends: dict[int, int]) -> list[int]:
+    """Backend ports with an established connection (from nginx): the
+    WebSocket, since nginx keeps no other upstream connection open."""
+    out = subprocess.run(["ss", "-Htn", "state", "established"], capture_output=True, text=True,
+                         check=True).stdout
+    return [port for port in backends if re.search(rf"127\.0\.0\.1:{port}\s", out)]
+
+
+def test_killing_a_backend_mid_conversation_loses_nothing(cluster: dict[str, Any]) -> None:
+    turns: list[dict[str, Any]] = []
+    sio = socketio.Client(reconnection=True, reconnection_delay=0.1, reconnection_delay_max=0.5)
+    sio.on("turn", turns.append, namespace="/chat")
+    sio.on("problem", lambda p: turns.append({"problem": p}), namespace="/chat")
+
+    def act(action: dict[str, Any]) -> dict[str, Any]:
+        n = len(turns)
+        sio.emit("act", action, namespace="/chat")
+        deadline = time.monotonic() + 10
+        while len(turns) == n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(turns) > n, "no answer"
+        assert "problem" not in turns[-1], turns[-1]
+        return turns[-1]
+
+    sio.connect(cluster["base"], namespaces=["/chat"], transports=["websocket"], wait_timeout=10)
+    try:
+        turn = act({})
+        turn = act({"token": turn["token"], "choose": "young_person"})
+        option = next(o["id"] for o in turn["options"] if not o.get("global"))
+        turn = act({"token": turn["token"], "choose": option})
+        where = (turn["flow"], turn["state"])
+
+        ports = holding(cluster["backends"])
+        assert len(ports) == 1, ports
+        old_sid = sio.get_sid("/chat")
+        os.kill(cluster["backends"][ports[0]], signal.SIGKILL)  # a crash, not a clean stop
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if sio.connected and sio.get_sid("/chat") not in (None, old_sid):
+                break
+            time.sleep(0.05)
+        assert sio.get_sid("/chat") not in (None, old_sid), "the client did not reconnect"
+        assert holding(cluster["backends"]) != ports  # now on the other process
+
+        again = act({"token": turn["token"]})  # pick up from the token alone
+        assert (again["flow"], again["state"]) == where
+        assert [m["id"] for m in again["messages"]] == [m["id"] for m in turn["messages"]]
+        option = next(o["id"] for o in again["options"] if not o.get("global"))
+        after = act({"token": again["token"], "choose": option})
+        assert after["token"] != again["token"]
+    finally:
+        sio.disconnect()
