@@ -13,8 +13,10 @@ from .settings import DEFAULTS, PREFIX
 # process with the patch applied first (see README, Performance).
 ASYNC_MODE = os.environ.get(PREFIX + "ASYNC_MODE") or DEFAULTS["ASYNC_MODE"][0]
 if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
-    BOOT = ("from gevent import monkey; monkey.patch_all(); import runpy; "
-            "runpy.run_module('app', run_name='__main__', alter_sys=True)")
+    BOOT = (
+        "from gevent import monkey; monkey.patch_all(); import runpy; "
+        "runpy.run_module('app', run_name='__main__', alter_sys=True)"
+    )
     os.execv(sys.executable, [sys.executable, "-c", BOOT])
 
 from . import create_app, socketio  # noqa: E402
@@ -26,7 +28,9 @@ def main() -> None:
     try:
         app = create_app()
     except FlowError as exc:
-        print("The flows have problems, so the chat will not start:", *exc.problems, sep="\n", file=sys.stderr)
+        print(
+            "The flows have problems, so the chat will not start:", *exc.problems, sep="\n", file=sys.stderr
+        )
         sys.exit(1)
     except (ContentError, SettingsError) as exc:
         print(f"The chat will not start: {exc}", file=sys.stderr)

@@ -57,8 +57,10 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
 
 
 def _accepts(encoding: str) -> bool:
-    return any(part.split(";")[0].strip() == encoding
-               for part in request.headers.get("Accept-Encoding", "").lower().split(","))
+    return any(
+        part.split(";")[0].strip() == encoding
+        for part in request.headers.get("Accept-Encoding", "").lower().split(",")
+    )
 
 
 def _compress_static(resp: Response, filename: str) -> Response:

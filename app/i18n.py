@@ -24,7 +24,9 @@ class Catalogs:
             self._t[loc] = Translations.load(str(locales_dir), [loc])
         self.locales: tuple[str, ...] = tuple(self._t)
         # Each language named in itself ("Cymraeg"), as a language switch should.
-        self.names = {loc: (Locale.parse(loc).get_display_name(loc) or loc).capitalize() for loc in self.locales}
+        self.names = {
+            loc: (Locale.parse(loc).get_display_name(loc) or loc).capitalize() for loc in self.locales
+        }
 
     def gettext(self, locale: str, text: str) -> str:
         t = self._t.get(locale)

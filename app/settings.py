@@ -60,7 +60,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
             cfg[name] = kind(raw) if raw not in (None, "") else default
         except ValueError as exc:
-            raise SettingsError(f"{PREFIX}{name} must be a {'whole number' if kind is int else kind.__name__}") from exc
+            raise SettingsError(
+                f"{PREFIX}{name} must be a {'whole number' if kind is int else kind.__name__}"
+            ) from exc
     for key, value in (overrides or {}).items():
         cfg[key.removeprefix(PREFIX)] = value
     if not cfg["DATABASE"]:

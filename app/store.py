@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
 
@@ -29,35 +30,47 @@ def open_db(path: str) -> Database:
 
 class Counters:
     """How often each state is reached per day, batched in memory so a turn
-    never waits for a disk write."""
+    never waits for a disk write: when a batch is full, `spawn` runs the
+    flush elsewhere (a background task of the server's async mode)."""
 
-    def __init__(self, path: str, flush_every: int = 500):
+    def __init__(
+        self, path: str, flush_every: int = 500, spawn: Callable[[Callable[[], None]], object] | None = None
+    ):
         self.path = path
         self.flush_every = flush_every
+        self._spawn = spawn
         self._pending: Counter[tuple[str, str, str]] = Counter()
+        self._count = 0
         self._lock = threading.Lock()
 
     def add(self, flow: str, state: str) -> None:
         day = dt.date.today().isoformat()
         with self._lock:
             self._pending[(day, flow, state)] += 1
-            due = sum(self._pending.values()) >= self.flush_every
+            self._count += 1
+            due = self._count >= self.flush_every
+            if due:
+                self._count = 0
         if due:
-            self.flush()
+            if self._spawn:
+                self._spawn(self.flush)
+            else:
+                self.flush()
 
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, Counter()
+            self._count = 0
         if not pending:
             return
         db = Database(self.path)
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash may lose the last batch, never corrupt
         with db.conn:
-            for (day, flow, state), n in pending.items():
-                db.execute(
-                    "INSERT INTO counters (day, flow, state, count) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(day, flow, state) DO UPDATE SET count = count + excluded.count",
-                    [day, flow, state, n],
-                )
+            db.conn.executemany(
+                "INSERT INTO counters (day, flow, state, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(day, flow, state) DO UPDATE SET count = count + excluded.count",
+                [(day, flow, state, n) for (day, flow, state), n in pending.items()],
+            )
         db.close()
 
 

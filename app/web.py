@@ -12,18 +12,20 @@ from werkzeug.wrappers import Response
 
 # hash-wasm compiles WebAssembly, which CSP governs as 'wasm-unsafe-eval';
 # it allows no JavaScript eval and no inline script.
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "worker-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HEADERS = {
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "no-referrer",
@@ -91,5 +93,4 @@ def init_app(app: Flask) -> None:
     def page_globals() -> dict[str, Any]:
         cfg = current_app.config["SAFECHAT"]
         catalogs = current_app.extensions["safechat"]["catalogs"]
-        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en"),
-                "languages": catalogs.names}
+        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en"), "languages": catalogs.names}

@@ -13,16 +13,16 @@ def main() -> None:
     print("== transport and memory")
     bench_socket.main()
     print("== crisis detection and routing")
-    from . import bench_safety  # noqa: PLC0415
+    from . import bench_safety
 
     bench_safety.main()
     print("== in-browser fingerprinting")
     if shutil.which("chromium") or shutil.which("/usr/bin/chromium"):
-        from . import bench_pdq  # noqa: PLC0415
+        from . import bench_pdq
 
         bench_pdq.main()
         print("== page weight")
-        from . import bench_page  # noqa: PLC0415
+        from . import bench_page
 
         bench_page.main()
     else:

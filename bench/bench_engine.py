@@ -20,8 +20,11 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def main(n: int = 20000) -> dict[str, float]:
-    engine = Engine(Path(os.environ.get("SAFECHAT_FLOWS_DIR", ROOT / "flows")),
-                    Path(os.environ.get("SAFECHAT_CONTENT_DIR", ROOT / "content")), "b" * 40)
+    engine = Engine(
+        Path(os.environ.get("SAFECHAT_FLOWS_DIR", ROOT / "flows")),
+        Path(os.environ.get("SAFECHAT_CONTENT_DIR", ROOT / "content")),
+        "b" * 40,
+    )
     start = engine.step(None, {})
     actions = [(start.token, "young_person"), (start.token, "parent"), (start.token, "school_staff")]
     for tok, choice in actions * 200:  # warm up

@@ -17,8 +17,14 @@ if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 TARGET_KB = 60
 
 
@@ -32,10 +38,16 @@ def measure(browser: Any, base: str) -> dict[str, Any]:
     rows = []
     for resp in responses:
         sizes = resp.request.sizes()  # waits for the body to finish
-        rows.append({"url": resp.url.removeprefix(base), "status": resp.status,
-                     "encoding": resp.headers.get("content-encoding", ""),
-                     "cache": resp.headers.get("cache-control", ""),
-                     "body": sizes["responseBodySize"], "headers": sizes["responseHeadersSize"]})
+        rows.append(
+            {
+                "url": resp.url.removeprefix(base),
+                "status": resp.status,
+                "encoding": resp.headers.get("content-encoding", ""),
+                "cache": resp.headers.get("cache-control", ""),
+                "body": sizes["responseBodySize"],
+                "headers": sizes["responseHeadersSize"],
+            }
+        )
     context.close()
     body = sum(r["body"] for r in rows)
     return {"rows": rows, "body_bytes": body, "transfer_bytes": body + sum(r["headers"] for r in rows)}
@@ -43,11 +55,15 @@ def measure(browser: Any, base: str) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> None:
     for r in result["rows"]:
-        print(f"  {r['status']} {r['url'][:60]:<60} {r['body']:>7} B body {r['headers']:>5} B headers "
-              f"{r['encoding'] or '-':<4} {r['cache']}")
-    print(f"chat page first load: {result['transfer_bytes'] / 1024:.1f} KB transferred "
-          f"({result['body_bytes'] / 1024:.1f} KB of encoded bodies) over {len(result['rows'])} responses "
-          f"(target ≤ {TARGET_KB} KB)")
+        print(
+            f"  {r['status']} {r['url'][:60]:<60} {r['body']:>7} B body {r['headers']:>5} B headers "
+            f"{r['encoding'] or '-':<4} {r['cache']}"
+        )
+    print(
+        f"chat page first load: {result['transfer_bytes'] / 1024:.1f} KB transferred "
+        f"({result['body_bytes'] / 1024:.1f} KB of encoded bodies) over {len(result['rows'])} responses "
+        f"(target ≤ {TARGET_KB} KB)"
+    )
 
 
 def main() -> dict[str, Any]:

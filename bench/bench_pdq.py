@@ -29,8 +29,9 @@ import pdqhash
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
 from tests.live import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def photo_like(path: Path, width: int = 4000, height: int = 3000) -> None:

@@ -13,13 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.safety import routing  # noqa: E402
 from app.safety.crisis import default  # noqa: E402
+from app.safety.service import flow_phrases  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
@@ -33,7 +32,7 @@ def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}% ({n}/{d})" if d else "n/a (0/0)"
 
 
-def main(verbose: bool) -> None:
+def main(verbose: bool = False) -> None:
     detector = default()
     rows = _tsv("crisis.tsv")
     crisis = [r["text"] for r in rows if r["label"] == "crisis"]
@@ -52,14 +51,13 @@ def main(verbose: bool) -> None:
         for t in alarms:
             print("  ALARM: ", t, detector.matches(t))
 
-    with (DATA / "routing_examples.yaml").open(encoding="utf-8") as f:
-        router = routing.Router(yaml.safe_load(f))
+    router = routing.Router(flow_phrases(ROOT / "flows"))  # what the app routes with
     routed = _tsv("routing.tsv")
     right = confident = confident_wrong = 0
     for r in routed:
-        best = router.rank(r["text"])[0][0]
+        result = router.route(r["text"])  # as the app does, with no audience chosen yet
+        best = result.flow or result.choices[0]
         right += best == r["flow"]
-        result = router.route(r["text"])
         confident += result.confident
         confident_wrong += result.confident and result.flow != r["flow"]
         if verbose and best != r["flow"]:

@@ -61,9 +61,13 @@ def main(clients: int = 20, conversations: int = 10000) -> dict[str, float]:
     turns = len(lat)
     per_conv = (after - before) * 1024 / len(tokens)
     p50, p99 = lat[turns // 2] * 1000, lat[int(turns * 0.99)] * 1000
-    print(f"socket.io: {turns / elapsed:.0f} turns/s with {clients} clients, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    print(f"server memory: {per_conv:.0f} bytes per conversation over {len(tokens)} conversations "
-          f"(RSS {before} → {after} KB; target ≤ 2048 bytes)")
+    print(
+        f"socket.io: {turns / elapsed:.0f} turns/s with {clients} clients, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+    print(
+        f"server memory: {per_conv:.0f} bytes per conversation over {len(tokens)} conversations "
+        f"(RSS {before} → {after} KB; target ≤ 2048 bytes)"
+    )
     return {"turns_per_s": turns / elapsed, "bytes_per_conversation": per_conv}
 
 

@@ -22,22 +22,28 @@ from typing import Any  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, emit  # noqa: E402
 
-_TEXT = ("Hi. This is a safe place to get help with nude pictures, being pressured, "
-         "or being blackmailed online. ")
+_TEXT = (
+    "Hi. This is a safe place to get help with nude pictures, being pressured, or being blackmailed online. "
+)
 # Shaped like a real welcome turn (~1.3 KB of JSON): the same fields, similar words.
 CANNED: dict[str, Any] = {
-    "token": ("eyJmIjoid2VsY29tZSIsInMiOiJhdWRpZW5jZSIsImwiOiJlbiIsIm4iOjB9"
-              ".awHygw.TGg-nmRF5pBRu3faWQylXP62TA8"),
-    "flow": "echo", "state": "echo", "locale": "en",
-    "messages": [
-        {"id": f"echo.m{i}", "html": f"<p>{_TEXT * 2}</p>\n", "text": _TEXT * 2} for i in range(3)
-    ],
+    "token": (
+        "eyJmIjoid2VsY29tZSIsInMiOiJhdWRpZW5jZSIsImwiOiJlbiIsIm4iOjB9.awHygw.TGg-nmRF5pBRu3faWQylXP62TA8"
+    ),
+    "flow": "echo",
+    "state": "echo",
+    "locale": "en",
+    "messages": [{"id": f"echo.m{i}", "html": f"<p>{_TEXT * 2}</p>\n", "text": _TEXT * 2} for i in range(3)],
     "options": [
         {"id": "young_person", "label": "I'm under 18"},
         {"id": "parent", "label": "I'm a parent or carer"},
         {"id": "help_now", "label": "Help now", "global": True},
     ],
-    "accepts_text": True, "crisis": False, "end": False, "handoff": None, "print": None,
+    "accepts_text": True,
+    "crisis": False,
+    "end": False,
+    "handoff": None,
+    "print": None,
 }
 
 app = Flask(__name__)

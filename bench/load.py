@@ -78,10 +78,12 @@ class ChatClient:
         self.sio.on("turn", lambda data: self.inbox.put_nowait(("turn", data)), namespace=NAMESPACE)
         self.sio.on("problem", lambda data: self.inbox.put_nowait(("problem", data)), namespace=NAMESPACE)
 
-    async def connect(self, base: str, transports: tuple[str, ...] = ("websocket",),
-                      timeout: float = 30) -> None:
-        await self.sio.connect(base, namespaces=[NAMESPACE], transports=list(transports),
-                               wait_timeout=timeout)
+    async def connect(
+        self, base: str, transports: tuple[str, ...] = ("websocket",), timeout: float = 30
+    ) -> None:
+        await self.sio.connect(
+            base, namespaces=[NAMESPACE], transports=list(transports), wait_timeout=timeout
+        )
 
     async def act(self, action: dict[str, Any], timeout: float = 30) -> tuple[str, dict[str, Any], float]:
         """(kind, data, seconds) where kind is "turn" or "problem"."""
@@ -129,15 +131,21 @@ class Stats:
         return self.turns / self.elapsed if self.elapsed else 0.0
 
     def line(self, label: str) -> str:
-        return (f"{label}: {self.rate:.0f} turns/s, p50 {self.pct(0.5):.1f} ms, p99 {self.pct(0.99):.1f} ms, "
-                f"{self.turns} turns, {self.errors} errors"
-                + (f"; CPU per turn: server {self.server_cpu / self.turns * 1e6:.0f} µs, "
-                   f"client {self.client_cpu / self.turns * 1e6:.0f} µs"
-                   if self.server_cpu and self.turns else ""))
+        return (
+            f"{label}: {self.rate:.0f} turns/s, p50 {self.pct(0.5):.1f} ms, p99 {self.pct(0.99):.1f} ms, "
+            f"{self.turns} turns, {self.errors} errors"
+            + (
+                f"; CPU per turn: server {self.server_cpu / self.turns * 1e6:.0f} µs, "
+                f"client {self.client_cpu / self.turns * 1e6:.0f} µs"
+                if self.server_cpu and self.turns
+                else ""
+            )
+        )
 
 
-async def play(client: ChatClient, turns: int, rng: random.Random, stats: Stats,
-               turn: dict[str, Any] | None = None) -> dict[str, Any] | None:
+async def play(
+    client: ChatClient, turns: int, rng: random.Random, stats: Stats, turn: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Plays `turns` turns from `turn` (None: a new conversation); returns the last turn."""
     for _ in range(turns):
         try:
@@ -183,8 +191,9 @@ async def throughput(base: str, clients: int, turns: int, pid: int | None = None
     stats = Stats()
     s0, c0 = cpu_s(pid) if pid else 0.0, time.process_time()
     t0 = time.perf_counter()
-    await asyncio.gather(*(play(c, turns, random.Random(seed * 1000 + i), stats)
-                           for i, c in enumerate(conns)))
+    await asyncio.gather(
+        *(play(c, turns, random.Random(seed * 1000 + i), stats) for i, c in enumerate(conns))
+    )
     stats.elapsed = time.perf_counter() - t0
     stats.server_cpu, stats.client_cpu = (cpu_s(pid) - s0) if pid else 0.0, time.process_time() - c0
     await asyncio.gather(*(c.close() for c in conns))
@@ -251,12 +260,26 @@ def cluster(backends: int = 2) -> Iterator[str]:
     """`deploy/cluster.sh` on free ports; yields nginx's base URL."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        env = {**os.environ, "CLUSTER_DIR": tmp, "CLUSTER_PORT": str(port), "CLUSTER_BACKENDS": str(backends),
-               "REDIS_PORT": str(free_port()), "SAFECHAT_SECRET_KEY": "l" * 40,
-               "SAFECHAT_RATE_PER_CLIENT": "0", "SAFECHAT_RATE_PER_CONNECTION": "0", "PYTHON": sys.executable}
-        proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "cluster.sh")], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
+        env = {
+            **os.environ,
+            "CLUSTER_DIR": tmp,
+            "CLUSTER_PORT": str(port),
+            "CLUSTER_BACKENDS": str(backends),
+            "REDIS_PORT": str(free_port()),
+            "SAFECHAT_SECRET_KEY": "l" * 40,
+            "SAFECHAT_RATE_PER_CLIENT": "0",
+            "SAFECHAT_RATE_PER_CONNECTION": "0",
+            "PYTHON": sys.executable,
+        }
+        proc = subprocess.Popen(
+            ["bash", str(ROOT / "deploy" / "cluster.sh")],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -281,8 +304,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap.add_argument("--turns", type=int, default=40)
     ap.add_argument("--memory-sockets", type=int, default=1000)
     ap.add_argument("--sockets", type=int, default=5000)
-    ap.add_argument("--rate", type=float, default=0,
-                    help="turns/s in the capacity run (0: half of throughput)")
+    ap.add_argument(
+        "--rate", type=float, default=0, help="turns/s in the capacity run (0: half of throughput)"
+    )
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--no-cluster", action="store_true")
     args = ap.parse_args(argv)
@@ -307,10 +331,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         with server("bench.echo_server") as (base, pid):
             echo_b, e0, e1 = asyncio.run(memory(base, pid, args.memory_sockets))
         out["bytes_per_socket"], out["echo_bytes_per_socket"] = app_b, echo_b
-        print(f"memory over {args.memory_sockets} open sockets: "
-              f"app {app_b:.0f} B/socket (RSS {a0} → {a1} KB), "
-              f"echo {echo_b:.0f} B/socket (RSS {e0} → {e1} KB); "
-              f"app − echo {app_b - echo_b:.0f} B per conversation (target ≤ 2048)")
+        print(
+            f"memory over {args.memory_sockets} open sockets: "
+            f"app {app_b:.0f} B/socket (RSS {a0} → {a1} KB), "
+            f"echo {echo_b:.0f} B/socket (RSS {e0} → {e1} KB); "
+            f"app − echo {app_b - echo_b:.0f} B per conversation (target ≤ 2048)"
+        )
 
     if args.sockets:
         rate = args.rate or app_stats.rate / 2
@@ -318,8 +344,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             stats, connect_s = asyncio.run(capacity(base, args.sockets, rate, args.duration))
             rss = rss_kb(pid)
         out["capacity_p99_ms"] = stats.pct(0.99)
-        print(f"{args.sockets} sockets connected in {connect_s:.1f} s (server RSS {rss / 1024:.0f} MB); "
-              f"at {rate:.0f} turns/s offered: " + stats.line("served") + " (target p99 < 200 ms)")
+        print(
+            f"{args.sockets} sockets connected in {connect_s:.1f} s (server RSS {rss / 1024:.0f} MB); "
+            f"at {rate:.0f} turns/s offered: " + stats.line("served") + " (target p99 < 200 ms)"
+        )
 
     if args.no_cluster:
         pass

@@ -21,8 +21,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One app for the run: building one takes most of a second, and every
     conversation lives in its token, so tests cannot disturb each other.
     Rate limits are off here; tests of limits build their own app."""
-    return create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
-                       "RATE_PER_CONNECTION": "0", "RATE_PER_CLIENT": "0"})
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
+            "RATE_PER_CONNECTION": "0",
+            "RATE_PER_CLIENT": "0",
+        }
+    )
 
 
 @pytest.fixture

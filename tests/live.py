@@ -19,8 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # Debian's Chromium, never a downloaded browser. Without the background
 # networking flags it tries Google's hosts, which this closed network refuses.
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def free_port() -> int:
@@ -44,15 +51,25 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = Path(instance_dir) / "server.log"
-        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
-                    "SAFECHAT_INSTANCE_DIR": instance_dir, **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "SAFECHAT_INSTANCE_DIR": instance_dir,
+            **(extra_env or {}),
+        }
         self.module = module
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:  # kept so tests can check what the server logs
-            self.proc = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT, env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", self.module],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         for _ in range(400):
             try:
                 urllib.request.urlopen(self.base + "/help", timeout=1).read()

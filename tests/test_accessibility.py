@@ -102,7 +102,9 @@ def test_narrow_screen_and_zoom(live_server: Any, browser: Any) -> None:
         settle(pg)
         if scale == 2:
             pg.evaluate("() => { document.documentElement.style.zoom = '2'; }")
-        overflow = pg.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = pg.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, (width, scale, overflow)
         screenshot(pg, f"width-{width}-scale-{scale}")
         context.close()
@@ -115,7 +117,9 @@ def test_reduced_motion_turns_off_animation(live_server: Any, browser: Any) -> N
     settle(pg)
     pg.get_by_role("button", name="I'm under 18", exact=True).click()
     pg.wait_for_selector("#log .msg.new")
-    names = pg.evaluate("() => [...document.querySelectorAll('#log .msg.new')].map(e => getComputedStyle(e).animationName)")
+    names = pg.evaluate(
+        "() => [...document.querySelectorAll('#log .msg.new')].map(e => getComputedStyle(e).animationName)"
+    )
     assert names and set(names) == {"none"}
     context.close()
 

@@ -35,11 +35,23 @@ pytestmark = pytest.mark.skipif(
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("cluster")
     port = free_port()
-    env = {**os.environ, "CLUSTER_DIR": str(tmp), "CLUSTER_PORT": str(port), "CLUSTER_BACKENDS": "2",
-           "REDIS_PORT": str(free_port()), "PYTHON": sys.executable}
-    proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "cluster.sh")], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    env = {
+        **os.environ,
+        "CLUSTER_DIR": str(tmp),
+        "CLUSTER_PORT": str(port),
+        "CLUSTER_BACKENDS": "2",
+        "REDIS_PORT": str(free_port()),
+        "PYTHON": sys.executable,
+    }
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "deploy" / "cluster.sh")],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     backends: dict[int, int] = {}  # port → pid
     lines = []
     try:
@@ -67,8 +79,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 def holding(backends: dict[int, int]) -> list[int]:
     """Backend ports with an established connection (from nginx): the
     WebSocket, since nginx keeps no other upstream connection open."""
-    out = subprocess.run(["ss", "-Htn", "state", "established"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established"], capture_output=True, text=True, check=True
+    ).stdout
     return [port for port in backends if re.search(rf"127\.0\.0\.1:{port}\s", out)]
 
 

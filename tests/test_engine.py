@@ -132,7 +132,10 @@ GLOBAL = {
 
 def good_flow() -> dict:
     return {
-        "id": "f", "audience": "youth", "title": "F", "start": "a",
+        "id": "f",
+        "audience": "youth",
+        "title": "F",
+        "start": "a",
         "states": {
             "a": {"say": ["common.not_sure"], "options": [{"id": "go", "label": "Go", "to": "b"}]},
             "b": {"say": ["common.not_sure"], "end": True},
@@ -146,7 +149,7 @@ def load(tmp_path: Path, flow: dict) -> Engine:
     return Engine(tmp_path, ROOT / "content", SECRET)
 
 
-def broken(edit):  # noqa: ANN001, ANN201
+def broken(edit):
     flow = good_flow()
     edit(flow)
     return flow
@@ -154,15 +157,23 @@ def broken(edit):  # noqa: ANN001, ANN201
 
 BROKEN = {
     "unknown target 'z'": broken(lambda f: f["states"]["a"]["options"][0].update(to="z")),
-    "unreachable from the start state": broken(lambda f: f["states"].update(c={"say": ["common.not_sure"], "end": True})),
+    "unreachable from the start state": broken(
+        lambda f: f["states"].update(c={"say": ["common.not_sure"], "end": True})
+    ),
     "has no way forward and is not declared 'end: true'": broken(lambda f: f["states"]["b"].pop("end")),
     "unknown content id 'nope.missing'": broken(lambda f: f["states"]["b"].update(say=["nope.missing"])),
-    "duplicate option id 'go'": broken(lambda f: f["states"]["a"]["options"].append({"id": "go", "label": "Again", "to": "b"})),
-    "unknown predicate 'never_defined'": broken(lambda f: f["states"]["a"]["options"][0].update(to=[{"if": "never_defined", "go": "b"}, {"go": "b"}])),
+    "duplicate option id 'go'": broken(
+        lambda f: f["states"]["a"]["options"].append({"id": "go", "label": "Again", "to": "b"})
+    ),
+    "unknown predicate 'never_defined'": broken(
+        lambda f: f["states"]["a"]["options"][0].update(to=[{"if": "never_defined", "go": "b"}, {"go": "b"}])
+    ),
     "unknown key 'sya'": broken(lambda f: f["states"]["b"].update(sya=[])),
     "clashes with a global action": broken(lambda f: f["states"]["a"]["options"][0].update(id="back")),
     "start state 'nowhere'": broken(lambda f: f.update(start="nowhere")),
-    "unknown flow 'elsewhere'": broken(lambda f: f["states"]["a"]["options"][0].update(to=None, flow="elsewhere")),
+    "unknown flow 'elsewhere'": broken(
+        lambda f: f["states"]["a"]["options"][0].update(to=None, flow="elsewhere")
+    ),
 }
 
 
@@ -191,8 +202,18 @@ def test_branches_use_named_predicates(tmp_path: Path) -> None:
 
     flow = good_flow()
     flow["states"]["a"]["options"] = [
-        {"id": "tea", "label": "Tea", "set": {"tea": True}, "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}]},
-        {"id": "coffee", "label": "Coffee", "set": {"tea": False}, "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}]},
+        {
+            "id": "tea",
+            "label": "Tea",
+            "set": {"tea": True},
+            "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}],
+        },
+        {
+            "id": "coffee",
+            "label": "Coffee",
+            "set": {"tea": False},
+            "to": [{"if": "likes_tea", "go": "b"}, {"go": "c"}],
+        },
     ]
     flow["states"]["c"] = {"say": ["common.not_sure"], "end": True}
     e = load(tmp_path, flow)
@@ -216,7 +237,9 @@ def test_raw_html_in_content_is_refused(tmp_path: Path) -> None:
 def test_typing_first_starts_a_conversation() -> None:
     from app.safety.service import SafetyService
 
-    engine = Engine(ROOT / "flows", ROOT / "content", SECRET, safety=SafetyService.from_flows_dir(ROOT / "flows"))
+    engine = Engine(
+        ROOT / "flows", ROOT / "content", SECRET, safety=SafetyService.from_flows_dir(ROOT / "flows")
+    )
     turn = engine.step(None, {"say": "i want to kill myself"})
     assert turn.crisis and turn.flow == "welcome"
     assert engine.step(turn.token, {"choose": "resume"}).state == "audience"

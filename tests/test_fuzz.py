@@ -16,7 +16,9 @@ from app import create_app, socketio
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
     max_leaves=30,
 )
 # Actions that look nearly right: the protocol's keys with any values.
@@ -34,8 +36,14 @@ def shared_app(tmp_path_factory: Any = None) -> Flask:
     if _app is None:
         import tempfile
 
-        _app = create_app({"TESTING": True, "INSTANCE_DIR": tempfile.mkdtemp(),
-                           "RATE_PER_CONNECTION": "0", "RATE_PER_CLIENT": "0"})
+        _app = create_app(
+            {
+                "TESTING": True,
+                "INSTANCE_DIR": tempfile.mkdtemp(),
+                "RATE_PER_CONNECTION": "0",
+                "RATE_PER_CLIENT": "0",
+            }
+        )
     return _app
 
 
@@ -55,9 +63,20 @@ def test_api_any_json(action: Any) -> None:
 
 
 @FUZZ
-@given(body=st.binary(max_size=2000), ctype=st.sampled_from(
-    ["application/json", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream",
-     "multipart/form-data; boundary=x", "", "application/json; charset=latin-1"]))
+@given(
+    body=st.binary(max_size=2000),
+    ctype=st.sampled_from(
+        [
+            "application/json",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "multipart/form-data; boundary=x",
+            "",
+            "application/json; charset=latin-1",
+        ]
+    ),
+)
 def test_api_any_bytes(body: bytes, ctype: str) -> None:
     client = shared_app().test_client()
     res = client.post("/api/v1/turn", data=body, content_type=ctype)
@@ -76,8 +95,13 @@ def test_api_deep_nesting(depth: int) -> None:
 
 
 @FUZZ
-@given(form=st.dictionaries(st.sampled_from(["token", "choose", "say", "start", "locale", "x"]),
-                            st.text(max_size=1200), max_size=5))
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["token", "choose", "say", "start", "locale", "x"]),
+        st.text(max_size=1200),
+        max_size=5,
+    )
+)
 def test_no_js_form_any_fields(form: dict[str, str]) -> None:
     client = shared_app().test_client()
     res = client.post("/chat", data=form)
@@ -112,7 +136,7 @@ def test_tokens_from_fuzzing_never_pass(tmp_path: Any) -> None:
     client = shared_app().test_client()
     real = client.post("/api/v1/turn", json={}).get_json()["token"]
     for i in range(len(real)):
-        flipped = real[:i] + ("A" if real[i] != "A" else "B") + real[i + 1:]
+        flipped = real[:i] + ("A" if real[i] != "A" else "B") + real[i + 1 :]
         res = client.post("/api/v1/turn", json={"token": flipped, "choose": "parent"})
         body = json.loads(res.data)
         assert res.status_code == 400 and body["error"]["code"] == "bad_token", i

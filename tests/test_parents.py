@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from paths import Path as FlowPath
 from paths import walk
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.engine.checks import reading_grade
@@ -451,7 +447,7 @@ def test_understanding_path(all_paths: dict[str, list[FlowPath]], mapi: Any) -> 
 def test_phrases_for_routing() -> None:
     for flow in FLOWS:
         phrases = yaml.safe_load((ROOT / "flows" / f"{flow}.yaml").read_text(encoding="utf-8"))["phrases"]
-        assert 12 <= len(phrases) <= 15, flow
+        assert 12 <= len(phrases) <= 30, flow  # enough to route by, few enough to stay balanced
         assert len(set(phrases)) == len(phrases)
 
 
@@ -489,7 +485,7 @@ def test_agreement_page_lists_every_rule_as_a_checkbox(client: FlaskClient) -> N
         assert f'name="rule" value="{rid}"' in html
         assert f">{text}</label>" in html  # gettext output: trusted words from the YAML
     assert html.count('name="own"') == 3
-    assert "build/agreement.js" in html and "css/agreement.css" in html
+    assert re.search(r"build/agreement\.[0-9a-f]+\.js", html) and "css/agreement.css" in html
     part = agreement_part(html)
     assert "<li>" not in part  # nothing chosen yet
     assert "Signed" in part and "Date" in part
@@ -543,47 +539,6 @@ def test_agreement_refuses_post(client: FlaskClient) -> None:
 # Chromium and Playwright come from conftest's session-wide `browser` fixture
 # (one Playwright per test session; it skips, saying why, without Chromium).
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def agreement_server(module_app: Flask) -> Iterator[str]:
-    """The real app on a free loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, module_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def fresh_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """agreement.js bundled now (as build.mjs does), so the test sees the
-    current source without touching app/static/build/."""
-    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
-    built = ROOT / "app" / "static" / "build" / "agreement.js"
-    if not esbuild.exists():
-        assert built.exists(), "no esbuild and no built bundle: run `make build`"
-        return built
-    out = tmp_path_factory.mktemp("build") / "agreement.js"
-    subprocess.run(
-        [
-            str(esbuild),
-            "app/static/src/agreement.js",
-            "--bundle",
-            "--format=esm",
-            "--target=es2020",
-            "--minify",
-            f"--outfile={out}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        check=True,
-    )
-    return out
 
 
 def squash(text: str) -> str:
@@ -650,20 +605,16 @@ def assert_only_the_agreement(name: str, text: str, texts: dict[str, str]) -> No
 
 
 def test_agreement_in_the_browser_prints_only_the_chosen_rules(
-    browser: Any, agreement_server: str, fresh_bundle: Path, tmp_path: Path
+    browser: Any, live_server: Any, tmp_path: Path
 ) -> None:
     texts = rule_texts()
     pdf = tmp_path / "agreement.pdf"
     context = browser.new_context(viewport={"width": 420, "height": 900})
     try:
         page = context.new_page()
-        page.route(
-            "**/static/build/agreement.js",
-            lambda route: route.fulfill(path=str(fresh_bundle), content_type="text/javascript"),
-        )
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(agreement_server + "/parents/agreement")
+        page.goto(live_server.base + "/parents/agreement")
         page.wait_for_load_state("networkidle")
         sent: list[str] = []
         page.on("request", lambda req: sent.append(req.url))
@@ -675,7 +626,7 @@ def test_agreement_in_the_browser_prints_only_the_chosen_rules(
         page.emulate_media(media="print")
         printed = squash(page.inner_text("body"))  # innerText leaves out what print hides
         page.pdf(path=str(pdf), format="A4", print_background=True)
-        assert page.url == agreement_server + "/parents/agreement"  # never submitted
+        assert page.url == live_server.base + "/parents/agreement"  # never submitted
         assert sent == [], sent  # ticking, typing and printing sent nothing
         assert errors == [], errors
     finally:

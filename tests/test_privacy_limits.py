@@ -28,21 +28,30 @@ def test_typed_text_ip_and_user_agent_are_never_kept(tmp_path: Path) -> None:
     try:
 
         def post(path: str, body: bytes, ctype: str) -> None:
-            req = urllib.request.Request(server.base + path, data=body, method="POST",
-                                         headers={"Content-Type": ctype, "User-Agent": agent})
+            req = urllib.request.Request(
+                server.base + path,
+                data=body,
+                method="POST",
+                headers={"Content-Type": ctype, "User-Agent": agent},
+            )
             try:
                 urllib.request.urlopen(req, timeout=5).read()
             except urllib.error.HTTPError:
                 pass
 
-        post("/api/v1/turn", json.dumps({"say": f"my name is {marker} and he wants money"}).encode(),
-             "application/json")
+        post(
+            "/api/v1/turn",
+            json.dumps({"say": f"my name is {marker} and he wants money"}).encode(),
+            "application/json",
+        )
         post("/chat", f"say=hello+{marker}".encode(), "application/x-www-form-urlencoded")
         post("/api/v1/turn", json.dumps({"say": "x" * 1001 + marker}).encode(), "application/json")
         client = sio_client.Client(reconnection=False)
         got: list[Any] = []
         client.on("turn", got.append, namespace="/chat")
-        client.connect(server.base, namespaces=["/chat"], transports=["websocket"], headers={"User-Agent": agent})
+        client.connect(
+            server.base, namespaces=["/chat"], transports=["websocket"], headers={"User-Agent": agent}
+        )
         client.emit("act", {"say": f"{marker} i want to kms"}, namespace="/chat")
         for _ in range(100):  # wait for the answer, at most 5 s
             if got:
@@ -52,8 +61,11 @@ def test_typed_text_ip_and_user_agent_are_never_kept(tmp_path: Path) -> None:
         assert got and got[0]["crisis"]  # the message did arrive and was acted on
     finally:
         server.stop()
-    found = subprocess.run(["grep", "-r", "-a", "-e", marker, "-e", agent, "-e", "127.0.0.1", str(tmp_path)],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-r", "-a", "-e", marker, "-e", agent, "-e", "127.0.0.1", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     # The one allowed mention of the address is the server announcing where it listens.
     lines = [ln for ln in found.stdout.splitlines() if "Serving on http://127.0.0.1:" not in ln]
     assert lines == [], f"identifying data kept: {lines}"
@@ -63,8 +75,14 @@ def test_typed_text_ip_and_user_agent_are_never_kept(tmp_path: Path) -> None:
 
 
 def limited_app(tmp_path: Path, per_conn: str, per_client: str) -> Flask:
-    return create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path),
-                       "RATE_PER_CONNECTION": per_conn, "RATE_PER_CLIENT": per_client})
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "RATE_PER_CONNECTION": per_conn,
+            "RATE_PER_CLIENT": per_client,
+        }
+    )
 
 
 def test_socket_rate_limit_per_connection(tmp_path: Path) -> None:
@@ -100,3 +118,23 @@ def test_parse_rate(rate: str, expected: tuple[int, float]) -> None:
     from app.limits import parse_rate
 
     assert parse_rate(rate) == expected
+
+
+def test_counters_keep_only_flow_state_day_counts(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from app.store import Counters, open_db
+
+    path = str(tmp_path / "c.db")
+    open_db(path).close()
+    spawned: list[Any] = []
+    counters = Counters(path, flush_every=3, spawn=spawned.append)
+    for state in ("audience", "audience", "parent_menu"):
+        counters.add("welcome", state)
+    assert len(spawned) == 1  # the flush was handed off, not run inside the turn
+    spawned[0]()
+    counters.add("welcome", "audience")
+    counters.flush()
+    rows = {(r["flow"], r["state"]): r["count"] for r in Database(path)["counters"].rows}
+    assert rows == {("welcome", "audience"): 3, ("welcome", "parent_menu"): 1}
+    assert set(Database(path)["counters"].columns_dict) == {"day", "flow", "state", "count"}

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from app.safety.routing import Router
+from app.safety.service import flow_phrases
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 MIN_TOP1 = 0.90
 
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    with (DATA / "routing_examples.yaml").open(encoding="utf-8") as f:
-        return Router(yaml.safe_load(f))
+    return Router(flow_phrases(ROOT / "flows"))  # the phrases the app routes with
 
 
 def _corpus() -> list[tuple[str, str]]:
@@ -35,7 +36,12 @@ def test_corpus_covers_every_flow(router: Router) -> None:
 
 def test_top1_accuracy(router: Router) -> None:
     rows = _corpus()
-    wrong = [(flow, text, router.rank(text)[0][0]) for flow, text in rows if router.rank(text)[0][0] != flow]
+
+    def pick(text: str) -> str:  # the app's first choice, with no audience chosen yet
+        result = router.route(text)
+        return result.flow or result.choices[0]
+
+    wrong = [(flow, text, pick(text)) for flow, text in rows if pick(text) != flow]
     accuracy = 1 - len(wrong) / len(rows)
     assert accuracy >= MIN_TOP1, f"{accuracy:.1%}: {wrong}"
 
@@ -64,9 +70,9 @@ def test_clear_messages_route(router: Router) -> None:
 def test_audience_filter(router: Router) -> None:
     ranked = router.rank("my pics got shared", audience_filter="parent")
     assert ranked and all(flow.startswith("parent_") for flow, _ in ranked)
-    assert [f for f, _ in router.rank("x", audience_filter="school_")] == [
+    assert {f for f, _ in router.rank("x", audience_filter="school_")} == {
         f for f in router.flows if f.startswith("school_")
-    ]
+    }
 
 
 def test_hint_breaks_near_ties() -> None:
@@ -84,3 +90,26 @@ def test_rank_is_sorted_and_bounded(router: Router) -> None:
     scores = [s for _, s in router.rank("he wants money for my nudes")]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 100.0 for s in scores)
+
+
+def test_unclear_text_suggests_the_chosen_audience_first(api: Any) -> None:
+    _, start = api({})
+    _, menu = api({"token": start["token"], "choose": "parent"})
+    status, turn = api({"token": menu["token"], "say": "hmm"})
+    assert status == 200 and turn["state"] == "parent_menu"
+    suggested = [o["id"] for o in turn["options"] if not o.get("global")]
+    assert suggested and all(f.startswith("parent_") for f in suggested), suggested
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("my son is being blackmailed", "parent"),
+        ("a pupil told me her pics got out", "school"),
+        ("he has my pics", "youth"),
+        ("how common is this", None),
+        ("our 14 yo daughter", "parent"),
+    ],
+)
+def test_perspective(router: Router, text: str, who: str | None) -> None:
+    assert router.perspective(text) == who

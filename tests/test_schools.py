@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from paths import Path, walk
 
-from app.engine.checks import reading_grade
 from app.engine import Engine
+from app.engine.checks import reading_grade
 from app.engine.predicates import PREDICATES
 from app.engine.school_predicates import REFERRAL_CRITERIA
 
@@ -29,12 +29,27 @@ COMBOS = list(itertools.product((False, True), repeat=5))
 # The no-referral path, in the order the questions must be asked.
 NO_REFERRAL_PATH = [
     *CRITERIA,
-    "why_shared", "where_shared", "under_pressure", "impact",  # the seed's questions
-    "viewing", "other_settings", "parents", "ai_generated", "sextortion", "device",
+    "why_shared",
+    "where_shared",
+    "under_pressure",
+    "impact",  # the seed's questions
+    "viewing",
+    "other_settings",
+    "parents",
+    "ai_generated",
+    "sextortion",
+    "device",
     "school_response",
 ]
-YES_NO_STATES = (*CRITERIA, "under_pressure", "viewing", "other_settings", "parents",
-                 "ai_generated", "sextortion")
+YES_NO_STATES = (
+    *CRITERIA,
+    "under_pressure",
+    "viewing",
+    "other_settings",
+    "parents",
+    "ai_generated",
+    "sextortion",
+)
 # An answer in the fact-finding questions that reveals coercion, blackmail or a risk of harm.
 REVEALING = {
     "why_shared": ("threatened", "why_threatened"),
@@ -171,9 +186,11 @@ def test_every_dsl_path_ends_in_one_of_the_two_outcomes(dsl_paths: list[Path]) -
         else:
             # refer_now came straight after a "yes" to a criterion or a revealing answer.
             came_from, answer = p.states[-2], p.choices[-1]
-            assert (came_from in CRITERIA and answer == "yes") or (
-                came_from in REVEALING and answer == REVEALING[came_from][0]
-            ) or (came_from == "ai_imagery" and answer == "refer"), (came_from, answer)
+            assert (
+                (came_from in CRITERIA and answer == "yes")
+                or (came_from in REVEALING and answer == REVEALING[came_from][0])
+                or (came_from == "ai_imagery" and answer == "refer")
+            ), (came_from, answer)
 
 
 # -- the no-referral path -------------------------------------------------------------
@@ -185,16 +202,30 @@ def test_no_referral_path_asks_each_question_in_order(api: Post, app: Flask) -> 
     end = turns[-1]
     assert end["state"] == "school_response" and end["end"] is True and end["print"] == "record"
     answers = engine_of(app).tokens.load(end["token"]).answers
-    for key in (*CRITERIA, "under_pressure", "viewing_needed", "other_settings", "parents_risk",
-                "ai_generated", "sextortion"):
+    for key in (
+        *CRITERIA,
+        "under_pressure",
+        "viewing_needed",
+        "other_settings",
+        "parents_risk",
+        "ai_generated",
+        "sextortion",
+    ):
         assert answers[key] is False, key
     text = "\n".join(m["text"] for t in turns for m in t["messages"])
-    for phrase in ("Why was the image shared?", "Where has it been shared, and how widely?",
-                   "put under pressure or coerced", "What has the impact been",
-                   "Does anyone need to see the image", "other schools or settings",
-                   "Parents and carers should be told, and early",
-                   "made or changed using AI", "threatening to share the image",
-                   "Searching, screening and confiscation", "flight mode"):
+    for phrase in (
+        "Why was the image shared?",
+        "Where has it been shared, and how widely?",
+        "put under pressure or coerced",
+        "What has the impact been",
+        "Does anyone need to see the image",
+        "other schools or settings",
+        "Parents and carers should be told, and early",
+        "made or changed using AI",
+        "threatening to share the image",
+        "Searching, screening and confiscation",
+        "flight mode",
+    ):
         assert phrase in text, phrase
 
 
@@ -205,8 +236,13 @@ def test_optional_follow_ups_on_the_no_referral_path(api: Post) -> None:
     assert states[states.index("ai_generated") + 1] == "ai_imagery"
     assert states[-1] == "school_response"
     rules = msg(turns[states.index("viewing_rules")], "schools.dsl.viewing_rules")["text"]
-    for phrase in ("no other way", "Only the DSL", "head teacher", "Record who agreed, and why",
-                   "Never copy, print, share, store or save it"):
+    for phrase in (
+        "no other way",
+        "Only the DSL",
+        "head teacher",
+        "Record who agreed, and why",
+        "Never copy, print, share, store or save it",
+    ):
         assert phrase in rules, phrase
     ai = msg(turns[states.index("ai_imagery")], "schools.dsl.ai_imagery")["text"]
     for phrase in ("like any other nude", "Don't view it", "don't delete it", "Refer it"):
@@ -235,12 +271,20 @@ def test_refer_now_says_how_what_to_record_and_what_not_to_do(api: Post) -> None
     assert turn["state"] == "refer_now"
     text = "\n".join(m["text"] for m in turn["messages"])
     html = "\n".join(m["html"] for m in turn["messages"])
-    for phrase in ("police and/or children's social care now", "children's social care",
-                   "MASH", "immediate danger", "Record", "reference number",
-                   "Don't view the image", "Don't delete it",
-                   "Don't tell parents or carers if that could put the young person at risk",
-                   "Agree with police or social care", "Support the young person",
-                   "flight mode"):
+    for phrase in (
+        "police and/or children's social care now",
+        "children's social care",
+        "MASH",
+        "immediate danger",
+        "Record",
+        "reference number",
+        "Don't view the image",
+        "Don't delete it",
+        "Don't tell parents or carers if that could put the young person at risk",
+        "Agree with police or social care",
+        "Support the young person",
+        "flight mode",
+    ):
         assert phrase in text, phrase
     assert 'href="tel:101"' in html and 'href="tel:999"' in html
     assert msg(turn, "schools.dsl.refer_meanwhile").get("kind") == "checklist"
@@ -250,10 +294,16 @@ def test_school_response_covers_the_school_led_steps(api: Post) -> None:
     end = drive_no_referral(api)[-1]
     text = "\n".join(m["text"] for m in end["messages"])
     html = "\n".join(m["html"] for m in end["messages"])
-    for phrase in ("without the police or children's social care", "refer at once",
-                   "Talk with each young person involved", "Tell parents or carers early",
-                   "Report Remove", "Take It Down", "teaching",
-                   "Record every decision and the reasons, including why you did not refer"):
+    for phrase in (
+        "without the police or children's social care",
+        "refer at once",
+        "Talk with each young person involved",
+        "Tell parents or carers early",
+        "Report Remove",
+        "Take It Down",
+        "teaching",
+        "Record every decision and the reasons, including why you did not refer",
+    ):
         assert phrase in text, phrase
     assert "https://takeitdown.ncmec.org/" in html
     assert "https://www.childline.org.uk/" in html
@@ -331,10 +381,17 @@ def test_staff_do_not_list(api: Post) -> None:
 
 def test_staff_flow_says_the_essentials(staff_paths: list[Path]) -> None:
     text = staff_paths[0].text
-    for phrase in ("child sexual abuse", "Tell the DSL at once",
-                   "police as a matter of urgency", "they will get support",
-                   "in their own words", "date and time", "not about what is in the image",
-                   "Never add the image to your notes", "0344 381 4772"):
+    for phrase in (
+        "child sexual abuse",
+        "Tell the DSL at once",
+        "police as a matter of urgency",
+        "they will get support",
+        "in their own words",
+        "date and time",
+        "not about what is in the image",
+        "Never add the image to your notes",
+        "0344 381 4772",
+    ):
         assert phrase in text, phrase
 
 
@@ -345,8 +402,16 @@ def test_staff_summary_leads_to_the_dsl_review(api: Post, staff_paths: list[Path
 
 def test_check_items_are_marked_in_front_matter() -> None:
     root = ROOT / "content" / "en" / "schools"
-    for name in ("staff/do_not", "staff/support_child", "dsl/where_shared", "dsl/viewing",
-                 "dsl/viewing_rules", "dsl/other_settings", "dsl/parents", "dsl/ai_imagery"):
+    for name in (
+        "staff/do_not",
+        "staff/support_child",
+        "dsl/where_shared",
+        "dsl/viewing",
+        "dsl/viewing_rules",
+        "dsl/other_settings",
+        "dsl/parents",
+        "dsl/ai_imagery",
+    ):
         raw = (root / f"{name}.md").read_text(encoding="utf-8")
         front = raw.split("\n---\n", 1)[0]
         assert "# check: confirm" in front and "UKCIS" in front, name
@@ -364,8 +429,10 @@ def test_reading_level_of_every_schools_message(engine: Engine) -> None:
 
 
 # Verbs that would be harmful advice about a nude image, with what they act on.
-VERBS = (r"view|look at|see|open|delete|remove|forward|screenshot|save|store|copy|print|share"
-         r"|send|download|pay")
+VERBS = (
+    r"view|look at|see|open|delete|remove|forward|screenshot|save|store|copy|print|share"
+    r"|send|download|pay"
+)
 OBJECT = r"(?:it|them|the (?:image|imagery|photo|picture|nude|video)s?|a (?:copy|nude|photo|picture))\b"
 ADVICE = re.compile(rf"\b(?:{VERBS})\s+{OBJECT}", re.I)
 NEGATION = re.compile(r"\b(?:don't|do not|never|not|no need)\b", re.I)

@@ -58,8 +58,9 @@ def test_bad_number_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
 def test_server_refuses_to_start_in_production_without_key(tmp_path: Path) -> None:
     env = {**os.environ, "SAFECHAT_ENV": "production", "SAFECHAT_INSTANCE_DIR": str(tmp_path), "PORT": "1"}
     env.pop("SAFECHAT_SECRET_KEY", None)
-    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 1
     assert "SAFECHAT_SECRET_KEY must be set" in out.stderr and "Traceback" not in out.stderr
 
@@ -69,13 +70,27 @@ def test_broken_flows_stop_the_server_with_one_line_each(tmp_path: Path) -> None
     flows.mkdir()
     for f in (ROOT / "flows").glob("*.yaml"):
         (flows / f.name).write_text(f.read_text())
-    (flows / "welcome.yaml").write_text((flows / "welcome.yaml").read_text().replace("to: parent_menu", "to: nowhere"))
-    env = {**os.environ, "SAFECHAT_FLOWS_DIR": str(flows), "SAFECHAT_INSTANCE_DIR": str(tmp_path), "PORT": "1"}
-    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60)
+    (flows / "welcome.yaml").write_text(
+        (flows / "welcome.yaml").read_text().replace("to: parent_menu", "to: nowhere")
+    )
+    env = {
+        **os.environ,
+        "SAFECHAT_FLOWS_DIR": str(flows),
+        "SAFECHAT_INSTANCE_DIR": str(tmp_path),
+        "PORT": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 1
     assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in out.stderr
-    check = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "flows", "check"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 1
     assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in check.stderr

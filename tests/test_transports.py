@@ -9,8 +9,19 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-TURN_KEYS = {"token", "flow", "state", "locale", "messages", "options", "accepts_text",
-             "crisis", "end", "handoff", "print"}
+TURN_KEYS = {
+    "token",
+    "flow",
+    "state",
+    "locale",
+    "messages",
+    "options",
+    "accepts_text",
+    "crisis",
+    "end",
+    "handoff",
+    "print",
+}
 
 
 def without_token(turn: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +79,19 @@ def test_socket_problem_keeps_connection(socket_client: Any, api: Any) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [None, 5, "act", [], [1, 2], {"choose": {"x": 1}}, {"token": 7}, {"say": None, "choose": None, "extra": 1},
-     {"say": ["a"]}, {"locale": "zz"}, {"start": 3}],
+    [
+        None,
+        5,
+        "act",
+        [],
+        [1, 2],
+        {"choose": {"x": 1}},
+        {"token": 7},
+        {"say": None, "choose": None, "extra": 1},
+        {"say": ["a"]},
+        {"locale": "zz"},
+        {"start": 3},
+    ],
 )
 def test_socket_malformed_events_get_problems(socket_client: Any, payload: Any) -> None:
     name, body = socket_act(socket_client, payload)
@@ -160,7 +182,9 @@ def test_api_wrong_bodies(client: FlaskClient, data: bytes, ctype: str, status: 
 
 
 def test_api_huge_body_is_413(client: FlaskClient) -> None:
-    res = client.post("/api/v1/turn", data=b'{"say": "' + b"a" * 70000 + b'"}', content_type="application/json")
+    res = client.post(
+        "/api/v1/turn", data=b'{"say": "' + b"a" * 70000 + b'"}', content_type="application/json"
+    )
     assert res.status_code == 413 and res.get_json()["error"]["code"] == "too_large"
 
 

@@ -21,9 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # else with letters is left once these are taken out.
 NAMES = [
     # apps, offered as buttons in the parents' "Learn" step: brand names
-    "Snapchat", "TikTok", "Instagram", "WhatsApp", "Discord", "Roblox",
+    "Snapchat",
+    "TikTok",
+    "Instagram",
+    "WhatsApp",
+    "Discord",
+    "Roblox",
     # services: proper names the catalog keeps as they are
-    "Childline", "CEOP", "Report Remove", "Take It Down", "StopNCII.org", "NSPCC", "IWF",
+    "Childline",
+    "CEOP",
+    "Report Remove",
+    "Take It Down",
+    "StopNCII.org",
+    "NSPCC",
+    "IWF",
 ]
 
 

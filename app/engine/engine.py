@@ -57,10 +57,17 @@ class Turn:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "token": self.token, "flow": self.flow, "state": self.state,
-            "locale": self.locale, "messages": self.messages, "options": self.options,
-            "accepts_text": self.accepts_text, "crisis": self.crisis, "end": self.end,
-            "handoff": self.handoff, "print": self.print,
+            "token": self.token,
+            "flow": self.flow,
+            "state": self.state,
+            "locale": self.locale,
+            "messages": self.messages,
+            "options": self.options,
+            "accepts_text": self.accepts_text,
+            "crisis": self.crisis,
+            "end": self.end,
+            "handoff": self.handoff,
+            "print": self.print,
         }
 
 
@@ -83,8 +90,12 @@ class _FlowMachine:
                         t["conditions"] = [predicates[br.when]]
                     transitions.append(t)
         self.machine = Machine(
-            model=self.model, states=list(flow.states), transitions=transitions,
-            initial=flow.start, auto_transitions=False, send_event=False,
+            model=self.model,
+            states=list(flow.states),
+            transitions=transitions,
+            initial=flow.start,
+            auto_transitions=False,
+            send_event=False,
             model_override=False,
         )
 
@@ -233,6 +244,8 @@ class Engine:
         if self.safety.is_crisis(text):
             return self.turn(c._replace(overlay="crisis"), crisis=True)
         audience = self.flows[c.flow].audience
+        if audience == "welcome":  # the welcome flow records who the person said they are
+            audience = c.answers.get("audience", "welcome")
         route = self.safety.route(text, None if audience == "welcome" else audience)
         if route.flow in self.flows:
             return self.turn(c.moved(route.flow, self.flows[route.flow].start, {}))
@@ -300,7 +313,10 @@ class Engine:
             ids = st.say
         plain = c.overlay is None
         return Turn(
-            token=self.tokens.dump(c), flow=c.flow, state=c.state, locale=c.locale,
+            token=self.tokens.dump(c),
+            flow=c.flow,
+            state=c.state,
+            locale=c.locale,
             messages=[self.render(self.messages[i], c.locale) for i in ids],
             options=self._options(c),
             accepts_text=st.accepts_text or not plain,

@@ -174,8 +174,15 @@ class _Reader:
             self.bad(f"'print' must be one of {PRINTS}", sid)
         if not options and not end:
             self.bad("has no way forward and is not declared 'end: true'", sid)
-        return State(sid, tuple(say), tuple(options), bool(end), handoff,
-                     bool(raw.get("accepts_text", True)), printable)
+        return State(
+            sid,
+            tuple(say),
+            tuple(options),
+            bool(end),
+            handoff,
+            bool(raw.get("accepts_text", True)),
+            printable,
+        )
 
 
 def read_flow(path: Path) -> tuple[Flow | None, list[str]]:
@@ -211,8 +218,15 @@ def read_flow(path: Path) -> tuple[Flow | None, list[str]]:
     start = raw.get("start")
     if start not in states:
         r.bad(f"start state {start!r} is not one of its states")
-    flow = Flow(str(fid), str(raw.get("audience")), str(raw.get("title", "")), str(start),
-                states, tuple(phrases), where)
+    flow = Flow(
+        str(fid),
+        str(raw.get("audience")),
+        str(raw.get("title", "")),
+        str(start),
+        states,
+        tuple(phrases),
+        where,
+    )
     return flow, r.problems
 
 
@@ -224,6 +238,7 @@ def check_links(
     """Cross-checks: targets, predicates, content ids, reachability."""
     problems: list[str] = []
     for flow in flows.values():
+
         def bad(msg: str, sid: str, flow: Flow = flow) -> None:
             problems.append(f"{flow.path}: state '{sid}': {msg}")
 

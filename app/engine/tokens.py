@@ -5,11 +5,11 @@ Keys are short because the token goes back and forth on every turn.
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any, NamedTuple
 
-import json
-
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
 HISTORY_LIMIT = 20  # how far "back" can go; keeps the token small
@@ -31,8 +31,13 @@ class Conversation(NamedTuple):
 
     def moved(self, flow: str, state: str, answers: dict[str, Any] | None = None) -> Conversation:
         hist = (*self.history, (self.flow, self.state))[-HISTORY_LIMIT:]
-        return self._replace(flow=flow, state=state, history=hist, overlay=None,
-                             answers=self.answers if answers is None else answers)
+        return self._replace(
+            flow=flow,
+            state=state,
+            history=hist,
+            overlay=None,
+            answers=self.answers if answers is None else answers,
+        )
 
 
 class TokenExpired(Exception):
@@ -43,13 +48,35 @@ class TokenInvalid(Exception):
     pass
 
 
+class _CachedKeySigner(TimestampSigner):
+    """The derived key depends only on the secret and salt; itsdangerous
+    recomputes it (an extra HMAC) for every sign and every check."""
+
+    @functools.cached_property
+    def _key(self) -> bytes:
+        return super().derive_key()
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        return (
+            self._key
+            if secret_key is None or secret_key == self.secret_keys[-1]
+            else super().derive_key(secret_key)
+        )
+
+
 class _Uncompressed(URLSafeTimedSerializer):
     """itsdangerous tries zlib on every dump; for a ~100-byte payload zlib's
     set-up alone costs ~16 µs, more than the rest of a step. Loading still
-    accepts either form."""
+    accepts either form. One signer is made once and reused."""
+
+    default_signer = _CachedKeySigner
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(json.dumps(obj, separators=(",", ":")).encode())
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 (one serializer per engine, kept for its life)
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:  # type: ignore[override]
+        return super().make_signer(salt)  # type: ignore[return-value]
 
 
 class Tokens:
@@ -77,8 +104,11 @@ class Tokens:
         try:
             ov = d.get("o")
             return Conversation(
-                flow=str(d["f"]), state=str(d["s"]), locale=str(d["l"]),
-                answers=dict(d.get("a", {})), steps=int(d["n"]),
+                flow=str(d["f"]),
+                state=str(d["s"]),
+                locale=str(d["l"]),
+                answers=dict(d.get("a", {})),
+                steps=int(d["n"]),
                 history=tuple((str(f), str(s)) for f, s in d.get("h", [])),
                 overlay=ov if isinstance(ov, str) or ov is None else tuple(ov),
             )

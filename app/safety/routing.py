@@ -16,14 +16,20 @@ alone ~78% top-1, WRatio ~26%, keywords alone ~87%, the 50/50 mix ~91%.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz, process
 
-from app.safety.text import normalise
+from app.safety.text import normalise, squeeze_pattern
+
+PERSPECTIVE_FILE = Path(__file__).with_name("perspective.yaml")
 
 # Confident only if the best flow scores at least THRESHOLD and beats the
 # runner-up by MARGIN (both on the 0-100 scale). Tuned on routing.tsv: see
@@ -121,7 +127,17 @@ class Router:
         # sorted() is stable: ties keep the examples' order.
         return sorted(scored, key=lambda fs: fs[1], reverse=True)
 
+    def perspective(self, text: str) -> str | None:
+        """'parent', 'school' or 'youth' when the words show who is writing."""
+        norm = normalise(text or "")
+        for audience_name, pattern in _perspective_patterns().items():
+            if pattern.search(norm):
+                return audience_name
+        return None
+
     def route(self, text: str, hint: str | None = None) -> RouteResult:
+        """`hint`: the audience the person chose; without one, their words' perspective."""
+        hint = hint or self.perspective(text)
         ranked = self.rank(text)
         informative = len(_words(text or ""))
         if hint:
@@ -137,4 +153,14 @@ class Router:
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         confident = informative >= _MIN_WORDS_CONFIDENT and top >= THRESHOLD and top - second >= MARGIN
+        if hint and not confident:
+            # Unclear words: offer the flows of the audience the person already chose.
+            own = [f for f, _ in ranked if audience(f) == hint.rstrip("_")]
+            choices = (own + [f for f in choices if f not in own])[:3]
         return RouteResult(ranked[0][0] if confident else None, confident, choices)
+
+
+@functools.cache
+def _perspective_patterns() -> dict[str, re.Pattern[str]]:
+    data = yaml.safe_load(PERSPECTIVE_FILE.read_text(encoding="utf-8"))
+    return {name: re.compile(squeeze_pattern(src)) for name, src in data.items()}

@@ -18,6 +18,16 @@ from .routing import Router
 AUDIENCE_PREFIX = {"youth": "youth_", "parents": "parent_", "schools": "school_"}
 
 
+def flow_phrases(flows_dir: Path) -> dict[str, list[str]]:
+    """flow id → its example phrases, read straight from the flow files."""
+    examples: dict[str, list[str]] = {}
+    for path in sorted(flows_dir.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and raw.get("phrases"):
+            examples[str(raw.get("id"))] = [str(p) for p in raw["phrases"]]
+    return examples
+
+
 class SafetyService:
     def __init__(self, detector: CrisisDetector, router: Router):
         self.detector = detector
@@ -25,12 +35,7 @@ class SafetyService:
 
     @classmethod
     def from_flows_dir(cls, flows_dir: Path) -> SafetyService:
-        examples: dict[str, list[str]] = {}
-        for path in sorted(flows_dir.glob("*.yaml")):
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if isinstance(raw, dict) and raw.get("phrases"):
-                examples[str(raw.get("id"))] = [str(p) for p in raw["phrases"]]
-        return cls(default_detector(), Router(examples))
+        return cls(default_detector(), Router(flow_phrases(flows_dir)))
 
     def is_crisis(self, text: str) -> bool:
         return self.detector.is_crisis(text)
