@@ -16,15 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from live import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 (tests/ is on sys.path above)
+
 TARGET_KB = 60
 
 
@@ -75,7 +68,7 @@ def main() -> dict[str, Any]:
         server.start()
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
                 result = measure(browser, server.base)
                 browser.close()
         finally:

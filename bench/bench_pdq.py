@@ -13,23 +13,17 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import statistics
-import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import pdqhash
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from tests.live import CHROMIUM, CHROMIUM_ARGS
+from tests.live import CHROMIUM, CHROMIUM_ARGS, serve_harness
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,39 +38,6 @@ def photo_like(path: Path, width: int = 4000, height: int = 3000) -> None:
         img += weight * np.asarray(layer, np.float32)
     img += rng.normal(0, 6, (height, width, 1)).astype(np.float32)
     Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, quality=90)
-
-
-def bundle_worker(out: Path) -> None:
-    subprocess.run(
-        [
-            str(ROOT / "node_modules" / ".bin" / "esbuild"),
-            "app/static/src/hash-worker.js",
-            "--bundle",
-            "--format=esm",
-            "--target=es2020",
-            "--minify",
-            f"--outfile={out / 'hash-worker.js'}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        check=True,
-    )
-
-
-def serve(build: Path) -> http.server.ThreadingHTTPServer:
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path: str) -> str:
-            name = urlsplit(path).path
-            if name.startswith("/build/"):
-                return str(build / name.removeprefix("/build/"))
-            return super().translate_path(path)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(ROOT)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
 
 
 def native_ms(photo: Path, runs: int) -> tuple[float, float, str]:
@@ -110,8 +71,7 @@ def main() -> None:
             block = np.random.default_rng(7).bytes(16 << 20)
             for _ in range(args.mb // 16):
                 f.write(block)
-        bundle_worker(tmp)
-        httpd = serve(tmp)
+        httpd = serve_harness()  # the bundle `make bench` built
 
         native, native_decode, native_hash = native_ms(photo, args.runs)
 

@@ -33,8 +33,6 @@ import os
 import random
 import resource
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
-from live import Server, free_port, rss_kb  # noqa: E402
+from live import Server, cluster, rss_kb  # noqa: E402
 
 NAMESPACE = "/chat"
 AUDIENCES = ("young_person", "parent")  # welcome → a youth or parent flow, not schools
@@ -255,49 +253,6 @@ def server(module: str, per_connection_limit: bool = False) -> Iterator[tuple[st
             s.stop()
 
 
-@contextlib.contextmanager
-def cluster(backends: int = 2) -> Iterator[str]:
-    """`deploy/cluster.sh` on free ports; yields nginx's base URL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "CLUSTER_DIR": tmp,
-            "CLUSTER_PORT": str(port),
-            "CLUSTER_BACKENDS": str(backends),
-            "REDIS_PORT": str(free_port()),
-            "SAFECHAT_SECRET_KEY": "l" * 40,
-            "SAFECHAT_RATE_PER_CLIENT": "0",
-            "SAFECHAT_RATE_PER_CONNECTION": "0",
-            "PYTHON": sys.executable,
-        }
-        proc = subprocess.Popen(
-            ["bash", str(ROOT / "deploy" / "cluster.sh")],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("cluster ready"):
-                    break
-            else:
-                raise RuntimeError("cluster did not start")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-            if proc.stdout:
-                proc.stdout.close()
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=50)
@@ -354,8 +309,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     elif not (shutil.which("redis-server") and (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())):
         print("cluster: skipped (apt-get install redis-server nginx)")
     else:
-        with cluster() as base:
-            cl = asyncio.run(throughput(base, args.clients, args.turns))
+        no_limits = {
+            "SAFECHAT_SECRET_KEY": "l" * 40,
+            "SAFECHAT_RATE_PER_CLIENT": "0",
+            "SAFECHAT_RATE_PER_CONNECTION": "0",
+        }
+        with cluster(extra_env=no_limits) as running_cluster:
+            cl = asyncio.run(throughput(running_cluster["base"], args.clients, args.turns))
         print(cl.line("cluster (nginx + 2 app processes + Redis)"))
         out["cluster_ratio"] = cl.rate / app_stats.rate
         print(f"cluster ÷ single process: {out['cluster_ratio']:.2f} (on {os.cpu_count()} cores)")

@@ -3,16 +3,23 @@ port, for browser tests and benchmarks."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,3 +114,80 @@ def running(module: str = "app", extra_env: dict[str, str] | None = None) -> Ite
             yield server.base, server.pid
         finally:
             server.stop()
+
+
+BUILD = ROOT / "app" / "static" / "build"
+
+
+class _HarnessHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the repository, with /build/ mapped to the bundles `make build` wrote."""
+
+    def translate_path(self, path: str) -> str:
+        name = urlsplit(path).path
+        if name.startswith("/build/"):
+            return str(BUILD / name.removeprefix("/build/"))
+        return super().translate_path(path)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet output
+        pass
+
+
+def serve_harness() -> http.server.ThreadingHTTPServer:
+    """The PDQ harness page (tests/pdq_harness/) on a free loopback port, in a
+    thread; `shutdown()` it when done."""
+    if not (BUILD / "hash-worker.js").exists():
+        raise RuntimeError("no app/static/build/hash-worker.js: run `make build` first")
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_HarnessHandler, directory=str(ROOT))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@contextmanager
+def cluster(backends: int = 2, extra_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """`deploy/cluster.sh` (Redis, app processes, nginx) on free loopback
+    ports. Yields {"base": nginx's URL, "backends": {port: pid}}."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {
+            **os.environ,
+            "CLUSTER_DIR": tmp,
+            "CLUSTER_PORT": str(port),
+            "CLUSTER_BACKENDS": str(backends),
+            "REDIS_PORT": str(free_port()),
+            "PYTHON": sys.executable,
+            **(extra_env or {}),
+        }
+        proc = subprocess.Popen(
+            ["bash", str(ROOT / "deploy" / "cluster.sh")],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        pids: dict[int, int] = {}
+        lines: list[str] = []
+        try:
+            assert proc.stdout is not None
+            deadline = time.monotonic() + 40
+            for line in proc.stdout:
+                lines.append(line)
+                if m := re.match(r"backend \d+: pid (\d+) port (\d+)", line):
+                    pids[int(m[2])] = int(m[1])
+                if line.startswith("cluster ready") or time.monotonic() > deadline:
+                    break
+            if not (lines and lines[-1].startswith("cluster ready")):
+                raise RuntimeError("cluster did not start:\n" + "".join(lines))
+            yield {"base": f"http://127.0.0.1:{port}", "backends": pids}
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            if proc.stdout:
+                proc.stdout.close()

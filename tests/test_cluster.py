@@ -22,7 +22,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from live import free_port  # noqa: E402
+from live import cluster as live_cluster  # noqa: E402
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(
@@ -32,48 +32,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("cluster")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CLUSTER_DIR": str(tmp),
-        "CLUSTER_PORT": str(port),
-        "CLUSTER_BACKENDS": "2",
-        "REDIS_PORT": str(free_port()),
-        "PYTHON": sys.executable,
-    }
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "deploy" / "cluster.sh")],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    backends: dict[int, int] = {}  # port → pid
-    lines = []
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 40
-        for line in proc.stdout:
-            lines.append(line)
-            if m := re.match(r"backend \d+: pid (\d+) port (\d+)", line):
-                backends[int(m[2])] = int(m[1])
-            if line.startswith("cluster ready") or time.monotonic() > deadline:
-                break
-        assert lines and lines[-1].startswith("cluster ready"), "".join(lines)
-        yield {"base": f"http://127.0.0.1:{port}", "backends": backends}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+def cluster() -> Iterator[dict[str, Any]]:
+    with live_cluster() as running_cluster:
+        yield running_cluster
 
 
 def holding(backends: dict[int, int]) -> list[int]:

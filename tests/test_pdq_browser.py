@@ -8,11 +8,7 @@ that hashing sends nothing over the network.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import http.server
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pdqhash
 import pytest
+from live import serve_harness
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,55 +46,13 @@ def expected_rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Bundle just the worker (as build.mjs does) so the test sees the current
-    source without touching app/static/build/."""
-    out = tmp_path_factory.mktemp("build")
-    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
-    subprocess.run(
-        [
-            str(esbuild),
-            "app/static/src/hash-worker.js",
-            "--bundle",
-            "--format=esm",
-            "--target=es2020",
-            "--minify",
-            f"--outfile={out / 'hash-worker.js'}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        check=True,
-    )
-    return out
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the repo, and /build/ from the temporary bundle."""
-
-    build: Path
-
-    def translate_path(self, path: str) -> str:
-        name = urlsplit(path).path
-        if name.startswith("/build/"):
-            return str(self.build / name.removeprefix("/build/"))
-        return super().translate_path(path)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(build_dir: Path) -> Iterator[str]:
-    handler = type("Handler", (_Handler,), {"build": build_dir})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(ROOT)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+def server() -> Iterator[str]:
+    httpd = serve_harness()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
         httpd.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="module")
