@@ -34,9 +34,7 @@ import random
 import resource
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
-from live import Server, cluster, rss_kb  # noqa: E402
+from live import cluster, rss_kb, running  # noqa: E402
 
 NAMESPACE = "/chat"
 AUDIENCES = ("young_person", "parent")  # welcome → a youth or parent flow, not schools
@@ -237,20 +235,16 @@ async def capacity(base: str, sockets: int, rate: float, duration: float) -> tup
     return stats, connect_s
 
 
-@contextlib.contextmanager
-def server(module: str, per_connection_limit: bool = False) -> Iterator[tuple[str, int]]:
+def server(
+    module: str, per_connection_limit: bool = False
+) -> contextlib.AbstractContextManager[tuple[str, int]]:
     """Every client here shares one loopback address, so the per-address rate
-    limit is off; the per-connection one is on where clients pace like people."""
-    env = {"SAFECHAT_SECRET_KEY": "l" * 40, "SAFECHAT_RATE_PER_CLIENT": "0"}
-    if not per_connection_limit:
-        env["SAFECHAT_RATE_PER_CONNECTION"] = "0"
-    with tempfile.TemporaryDirectory() as tmp:
-        s = Server(tmp, module, env)
-        s.start()
-        try:
-            yield s.base, s.pid
-        finally:
-            s.stop()
+    limit is off; the per-connection one is on (its default) where clients
+    pace like people. An empty setting means the default."""
+    env = {"SAFECHAT_SECRET_KEY": "l" * 40}
+    if per_connection_limit:
+        env["SAFECHAT_RATE_PER_CONNECTION"] = ""
+    return running(module, env)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

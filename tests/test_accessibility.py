@@ -45,7 +45,7 @@ def check(page: Any, name: str) -> None:
     assert axe_violations(page) == [], name
 
 
-STATIC_PAGES = ["/help", "/no-such-page"]
+STATIC_PAGES = ["/help", "/no-such-page", "/report-remove", "/parents/agreement", "/chat?lang=cy"]
 
 
 @pytest.mark.parametrize("path", STATIC_PAGES)
@@ -140,3 +140,37 @@ def test_axe_is_really_running(live_server: Any, page: Any) -> None:
     page.goto(live_server.base + "/help")
     page.evaluate("() => { const b = document.createElement('button'); document.body.append(b); }")
     assert [v["id"] for v in axe_violations(page)] == ["button-name"]
+
+
+def open_at(page: Any, base: str, flow: str, choices: list[str]) -> None:
+    """Open the chat page at a given step: drive the JSON API to it, then let
+    the page pick the conversation up from sessionStorage (as a reload would)."""
+    import json
+    import urllib.request
+
+    def post(action: dict[str, Any]) -> dict[str, Any]:
+        req = urllib.request.Request(base + "/api/v1/turn", data=json.dumps(action).encode(),
+                                     headers={"Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+    turn = post({"start": flow})
+    for choice in choices:
+        turn = post({"token": turn["token"], "choose": choice})
+    page.goto(base + "/help")
+    page.evaluate("t => sessionStorage.setItem('safechat.token', t)", turn["token"])
+    page.goto(base + "/")
+
+
+@pytest.mark.parametrize(
+    ("name", "flow", "choices", "expect"),
+    [
+        ("handoff", "youth_image_shared", ["straight"], ".handoff a"),
+        ("checklist", "school_staff_first_response", ["next"], ".kind-checklist input"),
+        ("print-record", "school_dsl_incident", ["yes"], "#print-box:not([hidden])"),
+    ],
+)
+def test_more_state_types(live_server: Any, page: Any, name: str, flow: str, choices: list[str],
+                          expect: str) -> None:
+    open_at(page, live_server.base, flow, choices)
+    page.wait_for_selector(expect)
+    check(page, name)

@@ -128,3 +128,41 @@ def test_reconnects_after_server_restart(live_server: Any, page: Any) -> None:
     page.reload()
     page.wait_for_function("t => document.querySelector('#log').innerText.includes(t)", arg="0808 800 5000")
     assert page.locator("#log .msg.bot").count() == 1
+
+
+def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: Any) -> None:
+    """The DSL's record is assembled in the browser from the conversation,
+    with the time of each line and notes that never leave the device."""
+    import shutil
+    import subprocess
+
+    sent: list[str] = []
+    page.on("request", lambda req: sent.append(req.post_data or ""))
+    page.goto(live_server.base + "/")
+    choose(page, "I work in a school")
+    choose(page, "I'm the DSL: review an incident")
+    choose(page, "No")  # adult involved?
+    choose(page, "Yes")  # coerced, blackmailed or groomed?
+    assert "Refer to the police" in page.locator("#log").inner_text()
+    notes = "Notes-4f2a: spoke to Year 10 pastoral lead"
+    page.get_by_label("Your notes for the record (optional). They stay on this device and are never sent.").fill(
+        notes
+    )
+    page.evaluate("() => { window.print = () => {}; }")  # the dialog itself is the browser's
+    page.get_by_role("button", name="Print or save as PDF").click()
+    page.emulate_media(media="print")
+    pdf = tmp_path / "record.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    screenshot(page, "dsl-record-print")
+    assert not any(notes in body for body in sent)  # the notes were never sent
+    if not shutil.which("pdftotext"):
+        return  # the print view was built; reading the PDF needs poppler-utils (.ci/run installs it)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Record of the initial review" in text
+    assert "Does the incident involve an adult?" in text and "Refer to the police" in text
+    assert notes in text
+    assert re.search(r"\d{1,2}:\d{2}", text)  # each line carries its time
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert "Yes" in " ".join(lines) and "No" in " ".join(lines)  # the answers given
+    assert "Who are you?" not in text  # only the review itself, not the welcome before it
+    assert "Or type in your own words" not in text and "Send" not in lines

@@ -18,6 +18,7 @@ const sayForm = $("say-form");
 const sayBox = $("say");
 const offlineText = problem.dataset.offline || "";
 let busy = false;
+let currentFlow = log.dataset.flow;
 let restoring = false;
 
 function storeToken(token) {
@@ -48,7 +49,7 @@ function addMessage(className, { html, text, id, kind }) {
   else div.textContent = text;
   if (kind === "checklist") makeChecklist(div);
   log.append(div);
-  remember(className.startsWith("you") ? "you" : "bot", text ?? div.textContent);
+  remember(className.startsWith("you") ? "you" : "bot", text ?? div.textContent, currentFlow);
   return div;
 }
 
@@ -69,6 +70,7 @@ function makeChecklist(div) {
 }
 
 function render(turn) {
+  currentFlow = turn.flow;
   const fresh = restoring;
   restoring = false;
   busy = false;
@@ -113,7 +115,7 @@ document.querySelectorAll(".js-hide").forEach((node) => node.remove());
 $("print-button").hidden = false;
 $("print-button").addEventListener("click", () => {
   const box = $("print-box");
-  buildPrintView($("print-view"), box.dataset.kind, $("notes").value);
+  buildPrintView($("print-view"), box.dataset.kind, $("notes").value, currentFlow);
   document.body.classList.add("has-print-view");
   window.print();
 });
@@ -175,6 +177,6 @@ if (log.dataset.fresh === "1" && saved && saved !== choices.elements.token.value
   send({ token: saved, locale: document.documentElement.lang });
 } else {
   resetTranscript();
-  for (const div of log.querySelectorAll(".msg")) remember("bot", div.textContent.trim());
+  for (const div of log.querySelectorAll(".msg")) remember("bot", div.textContent.trim(), currentFlow);
   storeToken(choices.elements.token.value);
 }

@@ -23,10 +23,10 @@ export function resetTranscript() {
   save([]);
 }
 
-// who: "bot" | "you"; text: what was shown or chosen.
-export function remember(who, text) {
+// who: "bot" | "you"; text: what was shown or chosen; flow: where it was said.
+export function remember(who, text, flow) {
   const entries = loadTranscript();
-  entries.push({ who, text, at: new Date().toISOString() });
+  entries.push({ who, text, flow, at: new Date().toISOString() });
   save(entries);
 }
 
@@ -37,9 +37,10 @@ function el(tag, className, text) {
   return node;
 }
 
-// Builds #print-view from the transcript; `kind` is "summary" or "record"
-// (a record shows the time of every line and the notes).
-export function buildPrintView(view, kind, notes) {
+// Builds #print-view from the transcript of one flow (the one offering to
+// print); `kind` is "summary" or "record" (a record shows the time of every
+// line and the notes).
+export function buildPrintView(view, kind, notes, flow) {
   const words = view.dataset;
   const when = new Date();
   const fmt = new Intl.DateTimeFormat(document.documentElement.lang || "en", {
@@ -51,7 +52,7 @@ export function buildPrintView(view, kind, notes) {
     el("p", "print-meta", `${words.printedLabel} ${fmt.format(when)}`),
   );
   const list = el("div", "print-lines");
-  for (const entry of loadTranscript()) {
+  for (const entry of loadTranscript().filter((e) => e.flow === flow)) {
     const line = el("div", `print-line ${entry.who}`);
     if (kind === "record") line.append(el("span", "print-time", fmt.format(new Date(entry.at))));
     line.append(el("span", "print-who", entry.who === "you" ? words.youLabel : words.botLabel));
