@@ -7,16 +7,14 @@ encoded (compressed) body, as the network carried them. Target ≤ 60 KB.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
+from live import CHROMIUM, CHROMIUM_ARGS
 
-from live import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 (tests/ is on sys.path above)
+ROOT = Path(__file__).resolve().parent.parent
+
 
 TARGET_KB = 60
 

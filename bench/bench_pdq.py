@@ -20,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pdqhash
+from live import CHROMIUM, CHROMIUM_ARGS, serve_harness
 from PIL import Image
 from playwright.sync_api import sync_playwright
-
-from tests.live import CHROMIUM, CHROMIUM_ARGS, serve_harness
 
 ROOT = Path(__file__).resolve().parents[1]
 

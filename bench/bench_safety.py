@@ -1,6 +1,6 @@
 """Measure crisis detection and free-text routing on the labelled corpora.
 
-    python bench/bench_safety.py [-v]     (-v lists every miss)
+    python -m bench.bench_safety [-v]     (-v lists every miss)
 
 Prints crisis recall / false alarms on tests/data/crisis.tsv, routing top-1
 on tests/data/routing.tsv, and how the confidence threshold behaves.
@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from app.safety import routing
+from app.safety.crisis import default
+from app.safety.service import flow_phrases
 
-from app.safety import routing  # noqa: E402
-from app.safety.crisis import default  # noqa: E402
-from app.safety.service import flow_phrases  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DATA = ROOT / "tests" / "data"
 

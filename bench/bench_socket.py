@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.live import rss_kb, running
+from live import rss_kb, running
 
 from .load import ChatClient
 

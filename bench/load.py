@@ -33,20 +33,16 @@ import os
 import random
 import resource
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import socketio
+from live import cluster, rss_kb, running
 
 logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # "packet queue is empty" on close
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
-
-from live import cluster, rss_kb, running  # noqa: E402
 
 NAMESPACE = "/chat"
 AUDIENCES = ("young_person", "parent")  # welcome → a youth or parent flow, not schools

@@ -149,8 +149,11 @@ def open_at(page: Any, base: str, flow: str, choices: list[str]) -> None:
     import urllib.request
 
     def post(action: dict[str, Any]) -> dict[str, Any]:
-        req = urllib.request.Request(base + "/api/v1/turn", data=json.dumps(action).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            base + "/api/v1/turn",
+            data=json.dumps(action).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         return json.loads(urllib.request.urlopen(req, timeout=10).read())
 
     turn = post({"start": flow})
@@ -169,8 +172,9 @@ def open_at(page: Any, base: str, flow: str, choices: list[str]) -> None:
         ("print-record", "school_dsl_incident", ["yes"], "#print-box:not([hidden])"),
     ],
 )
-def test_more_state_types(live_server: Any, page: Any, name: str, flow: str, choices: list[str],
-                          expect: str) -> None:
+def test_more_state_types(
+    live_server: Any, page: Any, name: str, flow: str, choices: list[str], expect: str
+) -> None:
     open_at(page, live_server.base, flow, choices)
     page.wait_for_selector(expect)
     check(page, name)

@@ -145,9 +145,9 @@ def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: 
     choose(page, "Yes")  # coerced, blackmailed or groomed?
     assert "Refer to the police" in page.locator("#log").inner_text()
     notes = "Notes-4f2a: spoke to Year 10 pastoral lead"
-    page.get_by_label("Your notes for the record (optional). They stay on this device and are never sent.").fill(
-        notes
-    )
+    page.get_by_label(
+        "Your notes for the record (optional). They stay on this device and are never sent."
+    ).fill(notes)
     page.evaluate("() => { window.print = () => {}; }")  # the dialog itself is the browser's
     page.get_by_role("button", name="Print or save as PDF").click()
     page.emulate_media(media="print")
@@ -157,7 +157,9 @@ def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: 
     assert not any(notes in body for body in sent)  # the notes were never sent
     if not shutil.which("pdftotext"):
         return  # the print view was built; reading the PDF needs poppler-utils (.ci/run installs it)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Record of the initial review" in text
     assert "Does the incident involve an adult?" in text and "Refer to the police" in text
     assert notes in text
