@@ -243,3 +243,10 @@ def test_typing_first_starts_a_conversation() -> None:
     turn = engine.step(None, {"say": "i want to kill myself"})
     assert turn.crisis and turn.flow == "welcome"
     assert engine.step(turn.token, {"choose": "resume"}).state == "audience"
+
+
+def test_token_history_round_trips_across_flows() -> None:
+    tokens = Tokens(SECRET, max_age=60)
+    history = (("welcome", "audience"), ("welcome", "school_menu"), ("school_dsl_incident", "adult_involved"))
+    c = Conversation("school_dsl_incident", "coercion", "cy", {"adult_involved": False}, 3, history)
+    assert tokens.load(tokens.dump(c)) == c

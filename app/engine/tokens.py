@@ -40,6 +40,12 @@ class Conversation(NamedTuple):
         )
 
 
+def _step(item: str, flow: str) -> tuple[str, str]:
+    """One history entry as written by Tokens.dump: "state" or "flow/state"."""
+    other, _, state = item.rpartition("/")
+    return (other or flow, state)
+
+
 class TokenExpired(Exception):
     pass
 
@@ -89,7 +95,9 @@ class Tokens:
         if c.answers:
             data["a"] = c.answers
         if c.history:
-            data["h"] = [list(h) for h in c.history]
+            # Most steps back are in the same flow: name only the state then
+            # ("coercion"), else "flow/state". Ids never contain "/".
+            data["h"] = [s if f == c.flow else f"{f}/{s}" for f, s in c.history]
         if c.overlay is not None:
             data["o"] = c.overlay if isinstance(c.overlay, str) else list(c.overlay)
         return self._s.dumps(data)
@@ -109,7 +117,7 @@ class Tokens:
                 locale=str(d["l"]),
                 answers=dict(d.get("a", {})),
                 steps=int(d["n"]),
-                history=tuple((str(f), str(s)) for f, s in d.get("h", [])),
+                history=tuple(_step(str(h), str(d["f"])) for h in d.get("h", [])),
                 overlay=ov if isinstance(ov, str) or ov is None else tuple(ov),
             )
         except (KeyError, TypeError, ValueError) as exc:  # signed by us, but an older shape
