@@ -43,7 +43,9 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # Turns allowed per Socket.IO connection and per client address: "count/seconds", 0 = off.
     "RATE_PER_CONNECTION": ("20/10", str),
     "RATE_PER_CLIENT": ("300/10", str),  # generous: a whole school may share one address
-    "PROXY_HOPS": (0, int),  # trusted reverse proxies in front (for the client address)
+    "PROXY_HOPS": (0, int),
+    # Hash-report submissions and PIN checks per client address: each costs ~0.16 s of scrypt.
+    "RATE_HASH_REPORTS": ("10/60", str),  # trusted reverse proxies in front (for the client address)
     "ASYNC_MODE": ("gevent", str),  # gevent | threading (README, Performance)
     "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)
 }

@@ -43,9 +43,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def problem_response(status: int) -> Response:
+def problem_response(status: int, code: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    """A Problem as JSON under /api/, else as a kind page. `code` defaults to
+    the usual one for the status."""
     engine = current_app.extensions["safechat"]["engine"]
-    code = PROBLEM_BY_STATUS.get(status, "bad_request")
+    code = code or PROBLEM_BY_STATUS.get(status, "bad_request")
     body = engine.problem_for(code, str(get_locale() or "en"))
     if _wants_json():
         resp = jsonify(body)
@@ -53,6 +55,7 @@ def problem_response(status: int) -> Response:
         html = render_template("error.html", status=status, message=body["error"]["message"])
         resp = current_app.response_class(html, mimetype="text/html")
     resp.status_code = status
+    resp.headers.update(headers or {})
     return resp
 
 

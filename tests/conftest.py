@@ -27,6 +27,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
             "RATE_PER_CONNECTION": "0",
             "RATE_PER_CLIENT": "0",
+            "RATE_HASH_REPORTS": "0",
         }
     )
 

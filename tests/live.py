@@ -106,7 +106,12 @@ class Server:
 def running(module: str = "app", extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """Yields (base URL, pid) of a server on a free port, stopped afterwards.
     For benchmarks: rate limits are off, since one address sends everything."""
-    env = {"SAFECHAT_RATE_PER_CLIENT": "0", "SAFECHAT_RATE_PER_CONNECTION": "0", **(extra_env or {})}
+    env = {
+        "SAFECHAT_RATE_PER_CLIENT": "0",
+        "SAFECHAT_RATE_PER_CONNECTION": "0",
+        "SAFECHAT_RATE_HASH_REPORTS": "0",
+        **(extra_env or {}),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(tmp, module, env)
         server.start()

@@ -8,6 +8,8 @@ import json
 import logging
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from app.report import refs, reports
 from app.report.limits import FailureLimiter
 from app.report.problems import EXTENSION
 from app.settings import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN = "partner-token-" + "x" * 40
 OTHER_TOKEN = "another-partner-" + "y" * 40
@@ -47,6 +51,7 @@ def partner_app(tmp_path: Path) -> Flask:
             "TESTING": True,
             "INSTANCE_DIR": str(tmp_path / "instance"),
             "PARTNER_TOKENS": f" {TOKEN} ,{OTHER_TOKEN},",
+            "RATE_HASH_REPORTS": "0",
         }
     )
 
@@ -420,19 +425,26 @@ def test_missing_cases_are_limited_the_same_way(client: FlaskClient) -> None:
 def test_limiter_window_and_bound() -> None:
     now = [0.0]
     limiter = FailureLimiter(max_failures=2, window=10, max_keys=3, clock=lambda: now[0])
-    limiter.failed("a")
+    assert limiter.attempt("a") == 0
     now[0] = 5
-    limiter.failed("a")
-    assert limiter.retry_after("a") == 5
+    assert limiter.attempt("a") == 0
+    assert limiter.attempt("a") == 5  # two tries in the window: wait for the first to age out
     now[0] = 10
-    assert limiter.retry_after("a") == 0  # the first failure has aged out
-    limiter.failed("a")
-    assert limiter.retry_after("a") == 5
+    assert limiter.attempt("a") == 0  # the first try has aged out
+    assert limiter.attempt("a") == 5
     limiter.succeeded("a")
-    assert limiter.retry_after("a") == 0
+    assert limiter.attempt("a") == 0
     for key in "bcde":
-        limiter.failed(key)
+        limiter.attempt(key)
     assert len(limiter._failures) == 3 and "b" not in limiter._failures
+
+
+def test_limiter_counts_a_try_before_its_pin_is_checked() -> None:
+    """Guesses sent in parallel each reserve a try before the slow PIN check,
+    so the sixth is refused even if none of the first five has finished."""
+    limiter = FailureLimiter(max_failures=5)
+    assert [limiter.attempt("K") for _ in range(6)][:5] == [0] * 5
+    assert limiter.attempt("K") > 0
 
 
 # --- withdrawing ------------------------------------------------------------
@@ -619,3 +631,36 @@ def test_answers_are_never_cached(pclient: FlaskClient) -> None:
     ref = submit(pclient).get_json()["case_reference"]
     for res in (login(pclient, "status", ref), export(pclient), login(pclient, "status", ref, "0000")):
         assert res.headers["Cache-Control"] == "no-store"
+
+
+def test_submissions_and_pin_checks_are_limited_per_address(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path), "RATE_HASH_REPORTS": "3/60"})
+    client = app.test_client()
+    body = {"case_reference": "7K3M-Q9XD-4HNP-2RWT", "pin": "1234"}
+    codes = [client.post("/api/v1/hash-reports/status", json=body).status_code for _ in range(3)]
+    assert codes == [404, 404, 404]
+    limited = client.post("/api/v1/hash-reports", json={"hashes": [], "pin": "1234"})
+    assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_scrypt_does_not_stall_a_gevent_server() -> None:
+    """Under gevent (the default server) a PIN check runs in the thread pool:
+    other greenlets keep running meanwhile."""
+    code = """
+from gevent import monkey; monkey.patch_all()
+import gevent
+from app.report.refs import hash_pin
+ticks = []
+def tick():
+    while True:
+        ticks.append(1); gevent.sleep(0.005)
+g = gevent.spawn(tick); gevent.sleep(0)
+before = len(ticks)
+for _ in range(3):
+    hash_pin("1234")
+print(len(ticks) - before)
+g.kill()
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip()) >= 20  # ~0.5 s of scrypt, ticking every 5 ms

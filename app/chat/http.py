@@ -51,10 +51,11 @@ def chat_post() -> tuple[str, int]:
         return render_chat(result), 200
     if result["error"]["code"] == "rate_limited":  # don't spend another turn re-showing the page
         return render_template("error.html", status=429, message=result["error"]["message"]), 429
-    # Stay where we were: show the same turn again with the kind message.
-    where, still_ok = take_turn({"token": raw["token"]}) if raw.get("token") else ({}, False)
+    # Stay where we were: show the same step again with the kind message. This
+    # is the page answering, not a new turn, so it goes to the engine directly.
+    where, still_ok = engine().act({"token": raw["token"]}) if raw.get("token") else ({}, False)
     if not still_ok:
-        where, _ = take_turn({})
+        where, _ = engine().act({})
     return render_chat(where, result["error"]), 400
 
 

@@ -14,9 +14,10 @@ def engine() -> Engine:
 
 
 def take_turn(raw: Any, connection: str | None = None) -> tuple[dict[str, Any], bool]:
-    """(Turn, True) or (Problem, False). Counts the state reached, nothing else.
-
-    Rate limits apply per client address and, on sockets, per connection."""
+    """(Turn, True) or (Problem, False) for a person's action. Rate limits apply
+    per client address and, on sockets, per connection. Counts the state
+    reached when the person moved: re-showing a step (a reload, a reconnect,
+    a language switch) is not a visit."""
     limits = current_app.extensions["safechat"]["limits"]
     client = limits["client"]
     over = not client.allow(client.key_for_address(request.remote_addr))
@@ -25,6 +26,10 @@ def take_turn(raw: Any, connection: str | None = None) -> tuple[dict[str, Any], 
     if over:
         return engine().problem_for("rate_limited", engine().locale_for(raw)), False
     result, ok = engine().act(raw)
-    if ok:
+    if ok and _moves(raw):
         current_app.extensions["safechat"]["counters"].add(result["flow"], result["state"])
     return result, ok
+
+
+def _moves(raw: dict[str, Any]) -> bool:
+    return bool(raw.get("choose") or raw.get("say") or raw.get("start") or not raw.get("token"))

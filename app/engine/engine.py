@@ -162,23 +162,17 @@ class Engine:
     def step_action(self, a: Action) -> Turn:
         locale = self._locale(a.locale)
         if a.start is not None or (a.token is None and a.choose is None and a.say is None):
-            return self._begin(a.start or self.settings["start"], locale or "en")
-        if a.token is None:
-            if a.say is not None:  # typing is a fine way to begin
-                start = self.flows[self.settings["start"]]
-                return self._say(Conversation(start.id, start.start, locale or "en"), a.say)
-            if a.choose == "start_again":
-                return self._begin(self.settings["start"], locale or "en")
-            raise Problem("no_token", restart=True)
+            return self._begin(a.start or self.settings["start"], locale or self.locales[0])
         try:
-            c = self.tokens.load(a.token)
-            if c.flow not in self.flows or c.state not in self.flows[c.flow].states:
-                raise TokenInvalid  # a flow changed since this token was signed
-        except (TokenExpired, TokenInvalid) as exc:
+            c = self._conversation(a.token)
+        except Problem:
+            # "Start again" needs nothing from the old conversation; typing is a fine way to begin.
+            fresh = self._new(self.settings["start"], locale or self.locales[0])
             if a.choose == "start_again":
-                return self._begin(self.settings["start"], locale or "en")
-            code = "expired_token" if isinstance(exc, TokenExpired) else "bad_token"
-            raise Problem(code, restart=True) from exc
+                return self.turn(fresh)
+            if a.token is None and a.say is not None:
+                return self._say(fresh, a.say)
+            raise
         if locale:
             c = c._replace(locale=locale)
         if a.say is not None:
@@ -186,6 +180,19 @@ class Engine:
         if a.choose is None:
             return self.turn(c)  # just "where am I?": used when a client reconnects
         return self._choose(c, a.choose)
+
+    def _conversation(self, token: str | None) -> Conversation:
+        if token is None:
+            raise Problem("no_token", restart=True)
+        try:
+            c = self.tokens.load(token)
+        except TokenExpired as exc:
+            raise Problem("expired_token", restart=True) from exc
+        except TokenInvalid as exc:
+            raise Problem("bad_token", restart=True) from exc
+        if c.flow not in self.flows or c.state not in self.flows[c.flow].states:
+            raise Problem("bad_token", restart=True)  # a flow changed since this token was signed
+        return c
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -204,17 +211,20 @@ class Engine:
             raise Problem("unknown_locale")
         return locale
 
-    def _begin(self, flow_id: str, locale: str) -> Turn:
+    def _new(self, flow_id: str, locale: str) -> Conversation:
         if flow_id not in self.flows:
             raise Problem("unknown_flow")
-        return self.turn(Conversation(flow_id, self.flows[flow_id].start, locale))
+        return Conversation(flow_id, self.flows[flow_id].start, locale)
+
+    def _begin(self, flow_id: str, locale: str) -> Turn:
+        return self.turn(self._new(flow_id, locale))
 
     def _choose(self, c: Conversation, choice: str) -> Turn:
-        if choice not in self._offered(c):
+        if all(oid != choice for oid, _ in self._offered(c)):
             raise Problem("unknown_option")
         c = c._replace(steps=c.steps + 1)
         if choice == "help_now":
-            return self.turn(c._replace(overlay="crisis"), crisis=True)
+            return self.turn(c._replace(overlay="crisis"))
         if choice == "resume":
             return self.turn(c._replace(overlay=None))
         if choice == "start_again":
@@ -242,7 +252,7 @@ class Engine:
             raise Problem("text_not_understood")
         c = c._replace(steps=c.steps + 1)
         if self.safety.is_crisis(text):
-            return self.turn(c._replace(overlay="crisis"), crisis=True)
+            return self.turn(c._replace(overlay="crisis"))
         audience = self.flows[c.flow].audience
         if audience == "welcome":  # the welcome flow records who the person said they are
             audience = c.answers.get("audience", "welcome")
@@ -257,36 +267,36 @@ class Engine:
     def _global_option(self, oid: str, locale: str) -> dict[str, Any]:
         return {"id": oid, "label": self.translate(locale, self.settings["labels"][oid]), "global": True}
 
-    def _offered(self, c: Conversation) -> set[str]:
-        """The option ids a person may choose now (the same set _options shows)."""
+    def _offered(self, c: Conversation) -> list[tuple[str, str | None]]:
+        """What a person may choose now, in order: (id, source-language label),
+        the label None for the global actions. Choosing checks against this and
+        showing translates it, so the two cannot disagree."""
         if c.overlay == "crisis":
-            ids = {"resume"}
+            offered: list[tuple[str, str | None]] = [("resume", None)]
         elif isinstance(c.overlay, tuple):
-            ids = {*c.overlay, "resume"}
+            offered = [(f, self.flows[f].title) for f in c.overlay]
+            offered.append(("resume", None))
         else:
-            ids = {o.id for o in self.flows[c.flow].states[c.state].options} | {"help_now"}
+            offered = [(o.id, o.label) for o in self.flows[c.flow].states[c.state].options]
+            offered.append(("help_now", None))
         if c.history or c.overlay is not None:
-            ids.add("back")
+            offered.append(("back", None))
         if c.history:
-            ids.add("start_again")
-        return ids
+            offered.append(("start_again", None))
+        return offered
 
     def _options(self, c: Conversation) -> list[dict[str, Any]]:
-        tr = self.translate
-        if c.overlay == "crisis":
-            opts = [self._global_option("resume", c.locale)]
-        elif isinstance(c.overlay, tuple):
-            opts = [{"id": f, "label": tr(c.locale, self.flows[f].title)} for f in c.overlay]
-            opts.append(self._global_option("resume", c.locale))
-        else:
-            st = self.flows[c.flow].states[c.state]
-            opts = [{"id": o.id, "label": tr(c.locale, o.label)} for o in st.options]
-            opts.append(self._global_option("help_now", c.locale))
-        if c.history or c.overlay is not None:
-            opts.append(self._global_option("back", c.locale))
-        if c.history:
-            opts.append(self._global_option("start_again", c.locale))
-        return opts
+        return [
+            self._global_option(oid, c.locale)
+            if label is None
+            else {"id": oid, "label": self.translate(c.locale, label)}
+            for oid, label in self._offered(c)
+        ]
+
+    def _handoff(self, kind: str, locale: str) -> dict[str, str]:
+        """The page a state hands off to, in the conversation's language."""
+        url = HANDOFFS[kind] if locale == self.locales[0] else f"{HANDOFFS[kind]}?lang={locale}"
+        return {"kind": kind, "url": url}
 
     def render(self, msg: Message, locale: str) -> dict[str, Any]:
         """A message in a locale: each Markdown block translated, then rendered.
@@ -303,7 +313,7 @@ class Engine:
             self._rendered[key] = out
         return out
 
-    def turn(self, c: Conversation, crisis: bool = False) -> Turn:
+    def turn(self, c: Conversation) -> Turn:
         st = self.flows[c.flow].states[c.state]
         if c.overlay == "crisis":
             ids = self.settings["help_now"]
@@ -320,9 +330,9 @@ class Engine:
             messages=[self.render(self.messages[i], c.locale) for i in ids],
             options=self._options(c),
             accepts_text=st.accepts_text or not plain,
-            crisis=crisis or c.overlay == "crisis",
+            crisis=c.overlay == "crisis",
             end=st.end and plain,
-            handoff={"kind": st.handoff, "url": HANDOFFS[st.handoff]} if st.handoff and plain else None,
+            handoff=self._handoff(st.handoff, c.locale) if st.handoff and plain else None,
             print=st.print if plain else None,
         )
 

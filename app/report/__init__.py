@@ -11,6 +11,7 @@ bp = Blueprint("report", __name__)
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
+    from ..limits import RateLimiter
     from .limits import FailureLimiter
     from .partner import PartnerTokens
     from .problems import EXTENSION, ReportService
@@ -20,6 +21,7 @@ def _setup(state: BlueprintSetupState) -> None:
     state.app.extensions[EXTENSION] = ReportService(
         reports=Reports(cfg["DATABASE"]),
         limiter=FailureLimiter(),
+        per_address=RateLimiter(cfg["RATE_HASH_REPORTS"]),
         partners=PartnerTokens(cfg["PARTNER_TOKENS"], production=cfg["ENV"] == "production"),
     )
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from ..web import problem_response
 from . import bp, validate
-from .problems import problem, service
+from .problems import service
 from .reports import Case
 from .validate import Invalid
 
@@ -25,30 +26,41 @@ def _status_of(code: str) -> int:
     return 415 if code == "unsupported_media" else 400
 
 
+def _over_address_limit() -> Reply | None:
+    """Every submission and PIN check costs a slow scrypt: limit them per address."""
+    limiter = service().per_address
+    if limiter.allow(limiter.key_for_address(request.remote_addr)):
+        return None
+    return problem_response(429, "rate_limited")
+
+
 @bp.post("/api/v1/hash-reports")
 def create_report() -> Reply:
+    if over := _over_address_limit():
+        return over
     try:
         report = validate.new_report(_json_body())
     except Invalid as exc:
-        return problem(exc.code, _status_of(exc.code))
+        return problem_response(_status_of(exc.code), exc.code)
     case = service().reports.create(report)
     return jsonify(case.as_dict()), 201
 
 
 def _logged_in() -> Case | Reply:
     """The case for this reference and PIN, or the Problem to answer with."""
+    if over := _over_address_limit():
+        return over
     try:
         login = validate.case_login(_json_body())
     except Invalid as exc:
-        return problem(exc.code, _status_of(exc.code))
+        return problem_response(_status_of(exc.code), exc.code)
     svc = service()
-    wait = svc.limiter.retry_after(login.case_reference)
+    wait = svc.limiter.attempt(login.case_reference)
     if wait:
-        return problem("too_many_tries", 429, {"Retry-After": str(wait)})
+        return problem_response(429, "too_many_tries", {"Retry-After": str(wait)})
     case = svc.reports.login(login.case_reference, login.pin)
-    if case is None:  # no such case and wrong PIN: one answer
-        svc.limiter.failed(login.case_reference)
-        return problem("case_not_found", 404)
+    if case is None:  # no such case and wrong PIN: one answer (the try stays counted)
+        return problem_response(404, "case_not_found")
     svc.limiter.succeeded(login.case_reference)
     return case
 

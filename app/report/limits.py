@@ -49,24 +49,22 @@ class FailureLimiter:
             return None
         return times
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until another try is allowed; 0 if it is allowed now."""
+    def attempt(self, key: str) -> int:
+        """Reserve a try: 0 and the try counted as a failure until `succeeded`
+        clears it, or the seconds to wait. Counting before the (slow) PIN check
+        means parallel guesses cannot all slip in before the first is counted."""
         with self._lock:
             now = self.clock()
             times = self._recent(key, now)
-            if times is None or len(times) < self.max_failures:
-                return 0
-            return max(1, math.ceil(self.window - (now - times[-self.max_failures])))
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            times = self._recent(key, now) or deque(maxlen=self.max_failures)
+            if times is not None and len(times) >= self.max_failures:
+                return max(1, math.ceil(self.window - (now - times[-self.max_failures])))
+            times = times or deque(maxlen=self.max_failures)
             times.append(now)
             self._failures[key] = times
             self._failures.move_to_end(key)
             while len(self._failures) > self.max_keys:
                 self._failures.popitem(last=False)
+            return 0
 
     def succeeded(self, key: str) -> None:
         with self._lock:

@@ -14,8 +14,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from ..settings import SettingsError
+from ..web import problem_response
 from . import bp
-from .problems import problem, service
+from .problems import service
 
 MIN_PRODUCTION_TOKEN = 32
 MAX_LIMIT, DEFAULT_LIMIT = 500, 100
@@ -76,19 +77,19 @@ def _since(raw: str | None) -> str | None:
 def partner_hashes() -> Response | tuple[Response, int]:
     svc = service()
     if not svc.partners.allows(request.headers.get("Authorization")):
-        return problem("partner_unauthorized", 401, {"WWW-Authenticate": 'Bearer realm="partner"'})
+        return problem_response(401, "partner_unauthorized", {"WWW-Authenticate": 'Bearer realm="partner"'})
     args = request.args
     if set(args) - _QUERY_KEYS or any(len(args.getlist(k)) > 1 for k in args):
-        return problem("bad_request", 400)
+        return problem_response(400, "bad_request")
     since = _since(args.get("since"))
     if since is None:
-        return problem("bad_date", 400)
+        return problem_response(400, "bad_date")
     after = _after(args.get("cursor"))
     if after is None:
-        return problem("bad_cursor", 400)
+        return problem_response(400, "bad_cursor")
     raw_limit = args.get("limit", str(DEFAULT_LIMIT))
     if not re.fullmatch(r"[0-9]{1,3}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        return problem("bad_limit", 400)
+        return problem_response(400, "bad_limit")
     limit = int(raw_limit)
     records = svc.reports.export(since, after, limit + 1)
     has_more = len(records) > limit

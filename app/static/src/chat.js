@@ -40,7 +40,7 @@ function button(option) {
   return b;
 }
 
-function addMessage(className, { html, text, id, kind }) {
+function addMessage(className, { html, text, id, kind }, record = true) {
   const div = document.createElement("div");
   div.className = `msg ${className} new${kind ? ` kind-${kind}` : ""}`;
   div.tabIndex = -1;
@@ -49,7 +49,7 @@ function addMessage(className, { html, text, id, kind }) {
   else div.textContent = text;
   if (kind === "checklist") makeChecklist(div);
   log.append(div);
-  remember(className.startsWith("you") ? "you" : "bot", text ?? div.textContent, currentFlow);
+  if (record) remember(className.startsWith("you") ? "you" : "bot", text ?? div.textContent, currentFlow);
   return div;
 }
 
@@ -78,7 +78,7 @@ function render(turn) {
   if (fresh) log.replaceChildren();
   let first = null;
   for (const m of turn.messages) {
-    const div = addMessage(turn.crisis ? "bot crisis" : "bot", m);
+    const div = addMessage(turn.crisis ? "bot crisis" : "bot", m, !fresh); // a restored step is in the transcript already
     first ??= div;
   }
   $("options").replaceChildren(...turn.options.filter((o) => !o.global).map(button));
@@ -87,7 +87,7 @@ function render(turn) {
   if (turn.handoff) {
     const link = document.createElement("a");
     link.className = "button";
-    link.href = turn.locale === "en" ? turn.handoff.url : `${turn.handoff.url}?lang=${turn.locale}`;
+    link.href = turn.handoff.url;
     link.textContent = JSON.parse(choices.dataset.handoffLabels)[turn.handoff.kind];
     const p = document.createElement("p");
     p.className = "handoff";
@@ -169,10 +169,13 @@ sayBox.addEventListener("keydown", (event) => {
 });
 
 // Coming back to this tab (reload, or the server restarted): pick up where we
-// were instead of the fresh welcome the server drew.
-// A page answering a form post (a language switch) is already the latest step.
+// were instead of the fresh welcome the server drew. A page answering a form
+// post (a language switch) is already the latest step, and its conversation
+// (and transcript) carries on; only a truly new conversation starts a new one.
 const saved = sessionStorage.getItem(KEY);
-if (log.dataset.fresh === "1" && saved && saved !== choices.elements.token.value) {
+if (log.dataset.fresh !== "1") {
+  storeToken(choices.elements.token.value);
+} else if (saved && saved !== choices.elements.token.value) {
   restoring = true;
   send({ token: saved, locale: document.documentElement.lang });
 } else {
