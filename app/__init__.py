@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, i18n, settings
 from .engine import Engine
 from .limits import RateLimiter
+from .safety.service import SafetyService
 from .store import Counters, open_db
 
 # Module-level so transports can register handlers; bound in create_app.
@@ -34,7 +35,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     catalogs = i18n.Catalogs(Path(cfg["LOCALES_DIR"]))
-    from .safety.service import SafetyService
 
     flows = Engine(
         Path(cfg["FLOWS_DIR"]),
@@ -43,8 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_age=cfg["TOKEN_MAX_AGE"],
         locales=catalogs.locales,
         translate=catalogs.gettext,
-        safety=SafetyService.from_flows_dir(Path(cfg["FLOWS_DIR"])),
     )
+    flows.safety = SafetyService.for_flows(flows.flows)  # routes by the flows just checked
     open_db(cfg["DATABASE"]).close()
     counters = Counters(cfg["DATABASE"], spawn=socketio.start_background_task)
     if not app.config["TESTING"]:

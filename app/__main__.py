@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-from .settings import DEFAULTS, PREFIX
+from .settings import SettingsError, setting
 
 # gevent must patch the standard library before anything imports socket, ssl
 # or threading, and importing this package already has (python-socketio pulls
 # in aiohttp and redis). So in that mode only, start again in this same
-# process with the patch applied first (see README, Performance).
-ASYNC_MODE = os.environ.get(PREFIX + "ASYNC_MODE") or DEFAULTS["ASYNC_MODE"][0]
+# process with the patch applied first, keeping the interpreter's options
+# (-W, -X …) and the arguments (see README, Performance).
+try:
+    ASYNC_MODE = setting("ASYNC_MODE")
+except SettingsError as exc:
+    sys.exit(f"The chat will not start: {exc}")
 if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
     BOOT = (
         "from gevent import monkey; monkey.patch_all(); import runpy; "
         "runpy.run_module('app', run_name='__main__', alter_sys=True)"
     )
-    os.execv(sys.executable, [sys.executable, "-c", BOOT])
+    argv = sys.orig_argv
+    options = argv[1 : argv.index("-m")] if "-m" in argv else []
+    os.execv(sys.executable, [sys.executable, *options, "-c", BOOT, *sys.argv[1:]])
 
-from . import create_app, socketio  # noqa: E402
-from .engine import ContentError, FlowError  # noqa: E402
-from .settings import SettingsError  # noqa: E402
+from . import create_app, socketio
+from .engine import ContentError, FlowError
+from .settings import SettingsError
 
 
 def main() -> None:
@@ -35,6 +42,9 @@ def main() -> None:
     except (ContentError, SettingsError) as exc:
         print(f"The chat will not start: {exc}", file=sys.stderr)
         sys.exit(1)
+    # A service manager stops us with SIGTERM: keep the last batch of counts.
+    counters = app.extensions["safechat"]["counters"]
+    signal.signal(signal.SIGTERM, lambda *_: (counters.flush(), os._exit(0)))
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f"Serving on http://{host}:{port}", flush=True)

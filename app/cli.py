@@ -63,14 +63,20 @@ def check() -> None:
     locales/ translates every string in use. Warnings don't fail."""
     from .engine.checks import check_all  # here: textstat and nltk are slow to import
     from .engine.translations import missing_translations
+    from .parents import load_rules, rules_path
 
     engine = _engine_or_exit()
     cfg = settings.load()
     findings = check_all(engine, Path(cfg["CONTENT_DIR"]))
     untranslated = missing_translations(settings.ROOT, Path(cfg["LOCALES_DIR"]))
-    for line in [str(f) for f in findings] + untranslated:
+    try:  # the family agreement's word list is content too
+        load_rules(rules_path(cfg["CONTENT_DIR"]))
+        broken = []
+    except ContentError as exc:
+        broken = [str(exc)]
+    for line in [str(f) for f in findings] + untranslated + broken:
         click.echo(line, err=True)
-    problems = sum(not f.warning for f in findings) + len(untranslated)
+    problems = sum(not f.warning for f in findings) + len(untranslated) + len(broken)
     if problems:
         sys.exit(1)
     n_states = sum(len(f.states) for f in engine.flows.values())

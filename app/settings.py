@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "SAFECHAT_"
 
 
+# Each parser raises ValueError with what the setting may be.
 def flag(raw: str) -> bool:
     """An on/off setting: 1, true, yes, on (any case) are on; 0, false, no, off are off."""
     value = raw.strip().lower()
@@ -22,7 +23,32 @@ def flag(raw: str) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ValueError(raw)
+    raise ValueError("on or off (1/0, true/false, yes/no, on/off)")
+
+
+def whole(raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ValueError("a whole number, 0 or more")
+    return int(raw)
+
+
+def rate(raw: str) -> str:
+    """'count/seconds' (e.g. 20/10), or 0 for no limit; see app/limits.py."""
+    from .limits import parse_rate
+
+    try:
+        count, seconds = parse_rate(raw)
+    except ValueError:
+        count, seconds = -1, 0.0
+    if count < 0 or seconds <= 0:
+        raise ValueError("count/seconds, such as 20/10, or 0 for no limit")
+    return raw
+
+
+def async_mode(raw: str) -> str:
+    if raw not in ("gevent", "threading"):
+        raise ValueError("gevent or threading")
+    return raw
 
 
 # name → (default, type). Paths default relative to the project folder.
@@ -34,19 +60,19 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "FLOWS_DIR": (str(ROOT / "flows"), str),
     "CONTENT_DIR": (str(ROOT / "content"), str),
     "LOCALES_DIR": (str(ROOT / "locales"), str),
-    "TOKEN_MAX_AGE": (86400, int),
-    "MAX_BODY": (65536, int),
+    "TOKEN_MAX_AGE": (86400, whole),
+    "MAX_BODY": (65536, whole),
     "EXIT_URL": ("https://www.bbc.co.uk/weather", str),
     "ALLOWED_ORIGINS": ("", str),  # extra origins for Socket.IO, comma-separated
     "PARTNER_TOKENS": ("", str),
     "REVIEW": (False, flag),  # the /review page for content reviewers
     # Turns allowed per Socket.IO connection and per client address: "count/seconds", 0 = off.
-    "RATE_PER_CONNECTION": ("20/10", str),
-    "RATE_PER_CLIENT": ("300/10", str),  # generous: a whole school may share one address
-    "PROXY_HOPS": (0, int),
+    "RATE_PER_CONNECTION": ("20/10", rate),
+    "RATE_PER_CLIENT": ("300/10", rate),  # generous: a whole school may share one address
+    "PROXY_HOPS": (0, whole),  # trusted reverse proxies in front (for the client address)
     # Hash-report submissions and PIN checks per client address: each costs ~0.16 s of scrypt.
-    "RATE_HASH_REPORTS": ("10/60", str),  # trusted reverse proxies in front (for the client address)
-    "ASYNC_MODE": ("gevent", str),  # gevent | threading (README, Performance)
+    "RATE_HASH_REPORTS": ("10/60", rate),
+    "ASYNC_MODE": ("gevent", async_mode),  # README, Performance
     "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)
 }
 
@@ -55,16 +81,23 @@ class SettingsError(RuntimeError):
     pass
 
 
+def setting(name: str) -> Any:
+    """One setting from the environment, checked, or its default."""
+    default, kind = DEFAULTS[name]
+    raw = os.environ.get(PREFIX + name)
+    if raw in (None, ""):
+        return default
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        what = exc.args[0] if kind not in (int, str) else "a whole number"
+        raise SettingsError(f"{PREFIX}{name} must be {what}") from exc
+
+
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
-    for name, (default, kind) in DEFAULTS.items():
-        raw = os.environ.get(PREFIX + name)
-        try:
-            cfg[name] = kind(raw) if raw not in (None, "") else default
-        except ValueError as exc:
-            raise SettingsError(
-                f"{PREFIX}{name} must be a {'whole number' if kind is int else kind.__name__}"
-            ) from exc
+    for name in DEFAULTS:
+        cfg[name] = setting(name)
     for key, value in (overrides or {}).items():
         cfg[key.removeprefix(PREFIX)] = value
     if not cfg["DATABASE"]:

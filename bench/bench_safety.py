@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from app.engine import Engine
 from app.safety import routing
 from app.safety.crisis import default
-from app.safety.service import flow_phrases
+from app.safety.service import router_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,7 @@ def main(verbose: bool = False) -> None:
         for t in alarms:
             print("  ALARM: ", t, detector.matches(t))
 
-    router = routing.Router(flow_phrases(ROOT / "flows"))  # what the app routes with
+    router = router_for(Engine(ROOT / "flows", ROOT / "content", "b" * 40).flows)  # what the app routes with
     routed = _tsv("routing.tsv")
     right = confident = confident_wrong = 0
     for r in routed:

@@ -237,9 +237,8 @@ def test_raw_html_in_content_is_refused(tmp_path: Path) -> None:
 def test_typing_first_starts_a_conversation() -> None:
     from app.safety.service import SafetyService
 
-    engine = Engine(
-        ROOT / "flows", ROOT / "content", SECRET, safety=SafetyService.from_flows_dir(ROOT / "flows")
-    )
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = SafetyService.for_flows(engine.flows)
     turn = engine.step(None, {"say": "i want to kill myself"})
     assert turn.crisis and turn.flow == "welcome"
     assert engine.step(turn.token, {"choose": "resume"}).state == "audience"

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.engine import Engine
 from app.safety.routing import Router
-from app.safety.service import flow_phrases
+from app.safety.service import router_for
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,7 @@ MIN_TOP1 = 0.90
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    return Router(flow_phrases(ROOT / "flows"))  # the phrases the app routes with
+    return router_for(Engine(ROOT / "flows", ROOT / "content", "r" * 40).flows)  # what the app routes with
 
 
 def _corpus() -> list[tuple[str, str]]:

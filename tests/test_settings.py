@@ -94,3 +94,86 @@ def test_broken_flows_stop_the_server_with_one_line_each(tmp_path: Path) -> None
     )
     assert check.returncode == 1
     assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in check.stderr
+
+
+def test_malformed_flow_yaml_is_a_flow_problem_not_a_traceback(tmp_path: Path) -> None:
+    from app.engine import FlowError
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for f in (ROOT / "flows").glob("*.yaml"):
+        (flows / f.name).write_text(f.read_text())
+    (flows / "youth_pressure.yaml").write_text(
+        (flows / "youth_pressure.yaml").read_text() + "\nid: [unclosed\n"
+    )
+    with pytest.raises(FlowError) as info:
+        create_app({"INSTANCE_DIR": str(tmp_path), "FLOWS_DIR": str(flows)})
+    assert any(line.startswith("flows/youth_pressure.yaml: not valid YAML") for line in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("RATE_PER_CLIENT", "lots", "count/seconds"),
+        ("RATE_HASH_REPORTS", "5/0", "count/seconds"),
+        ("ASYNC_MODE", "Gevent", "gevent or threading"),
+        ("MAX_BODY", "-5", "0 or more"),
+        ("REVIEW", "maybe", "on or off"),
+    ],
+)
+def test_bad_settings_say_what_they_may_be(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv("SAFECHAT_" + name, value)
+    with pytest.raises(SettingsError, match=f"SAFECHAT_{name} must be .*{says}"):
+        create_app()
+
+
+def test_a_stopped_server_keeps_its_counts(tmp_path: Path) -> None:
+    """SIGTERM (how a service manager stops it) flushes the day's counters."""
+    import json
+    import urllib.request
+
+    from live import Server
+    from sqlite_utils import Database
+
+    server = Server(str(tmp_path))
+    server.start()
+    try:
+        turn = None
+        for _ in range(3):
+            body = {"token": turn["token"], "choose": "parent"} if turn else {}
+            req = urllib.request.Request(
+                server.base + "/api/v1/turn",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            turn = json.loads(urllib.request.urlopen(req, timeout=10).read())
+            if turn["state"] == "parent_menu":
+                break
+    finally:
+        server.stop()
+    rows = {(r["flow"], r["state"]): r["count"] for r in Database(tmp_path / "safechat.db")["counters"].rows}
+    assert rows == {("welcome", "audience"): 1, ("welcome", "parent_menu"): 1}
+
+
+def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path) -> None:
+    import shutil
+
+    from app.engine import ContentError
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "en/parents/agreement_rules.yaml").write_text("groups: []\n")
+    with pytest.raises(ContentError, match="agreement_rules.yaml"):
+        create_app({"INSTANCE_DIR": str(tmp_path), "CONTENT_DIR": str(content)})
+    env = {**os.environ, "SAFECHAT_CONTENT_DIR": str(content), "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
+    check = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 1 and "agreement_rules.yaml" in check.stderr

@@ -1,6 +1,6 @@
 """The family agreement page (``/parents/agreement``): the "Agree" step of TALK.
 
-Suggested ground rules are data (``content/<locale>/parents/agreement_rules.yaml``)
+Suggested ground rules are data (``content/en/parents/agreement_rules.yaml``, translated by the catalogs)
 and every word goes through gettext in the template. Nothing is stored and
 nothing is posted: without JavaScript the form is sent with GET to this same
 page, which shows only the chosen rules as the agreement; with JavaScript the
@@ -17,6 +17,9 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
+
+from ..engine import ContentError
 
 bp = Blueprint("parents", __name__, url_prefix="/parents")
 
@@ -26,8 +29,9 @@ MAX_RULE_CHARS = 200
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class RulesError(Exception):
-    """agreement_rules.yaml is broken; the message names the file and the problem."""
+class RulesError(ContentError):
+    """agreement_rules.yaml is broken; the message names the file and the problem.
+    Like any content error it stops start-up and fails `flask flows check`."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,18 @@ def load_rules(path: str) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def rules_path() -> str:
-    return str(Path(current_app.config["SAFECHAT"]["CONTENT_DIR"]) / RULES_FILE)
+def rules_path(content_dir: str) -> str:
+    return str(Path(content_dir) / RULES_FILE)
+
+
+@bp.record_once
+def _check_rules(state: BlueprintSetupState) -> None:
+    load_rules(rules_path(state.app.config["SAFECHAT"]["CONTENT_DIR"]))  # broken rules: no start
 
 
 @bp.get("/agreement")
 def agreement() -> str:
-    groups = load_rules(rules_path())
+    groups = load_rules(rules_path(current_app.config["SAFECHAT"]["CONTENT_DIR"]))
     known = {r.id for g in groups for r in g.rules}
     chosen = set(request.args.getlist("rule")) & known
     own_in = [s.strip()[:MAX_RULE_CHARS] for s in request.args.getlist("own")[:OWN_RULES]]

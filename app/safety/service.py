@@ -1,16 +1,16 @@
 """Joins crisis detection and free-text routing into the engine's Safety.
 
-Routing examples are the ``phrases`` each flow file carries, so a new flow is
-routable the moment it is written.
+Routing examples are the ``phrases`` each flow carries, taken from the flows
+the engine loaded and checked, so a new flow is routable the moment it is
+written.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
+from collections.abc import Mapping
 
 from ..engine import Route
+from ..engine.flows import Flow
 from .crisis import CrisisDetector
 from .crisis import default as default_detector
 from .routing import Router
@@ -18,14 +18,9 @@ from .routing import Router
 AUDIENCE_PREFIX = {"youth": "youth_", "parents": "parent_", "schools": "school_"}
 
 
-def flow_phrases(flows_dir: Path) -> dict[str, list[str]]:
-    """flow id → its example phrases, read straight from the flow files."""
-    examples: dict[str, list[str]] = {}
-    for path in sorted(flows_dir.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(raw, dict) and raw.get("phrases"):
-            examples[str(raw.get("id"))] = [str(p) for p in raw["phrases"]]
-    return examples
+def router_for(flows: Mapping[str, Flow]) -> Router:
+    """A router over the loaded, already-checked flows' example phrases."""
+    return Router({f.id: list(f.phrases) for f in flows.values() if f.phrases})
 
 
 class SafetyService:
@@ -34,8 +29,8 @@ class SafetyService:
         self.router = router
 
     @classmethod
-    def from_flows_dir(cls, flows_dir: Path) -> SafetyService:
-        return cls(default_detector(), Router(flow_phrases(flows_dir)))
+    def for_flows(cls, flows: Mapping[str, Flow]) -> SafetyService:
+        return cls(default_detector(), router_for(flows))
 
     def is_crisis(self, text: str) -> bool:
         return self.detector.is_crisis(text)
