@@ -103,11 +103,15 @@ def diagram(flow_id: str) -> None:
 @click.option("--locale", default="en", show_default=True, help="Show the words in this language.")
 def transcripts(flow_id: str, locale: str) -> None:
     """Print every path through FLOW as a transcript: what the person sees and chooses."""
-    from .engine.paths import transcript
+    from .engine.paths import TooManyPaths, transcript
 
     engine = _engine_or_exit(with_catalogs=True)
     _flow_or_exit(engine, flow_id)
     if locale not in engine.locales:
         click.echo(f"no locale '{locale}' (one of: {', '.join(engine.locales)})", err=True)
         sys.exit(1)
-    click.echo(transcript(engine, flow_id, locale), nl=False)
+    try:
+        click.echo(transcript(engine, flow_id, locale), nl=False)
+    except TooManyPaths as exc:
+        click.echo(f"{exc}: too many to transcribe (see flask flows check)", err=True)
+        sys.exit(1)

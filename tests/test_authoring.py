@@ -105,6 +105,8 @@ def project(tmp_path: Path) -> Path:
         "demo:\n  title: A demo source\n  url: https://www.childline.org.uk/\n", encoding="utf-8"
     )
     shutil.copy(ROOT / "content" / "allowlist.yaml", content / "allowlist.yaml")
+    (content / "en" / "parents").mkdir(parents=True)  # the family agreement page needs its rules
+    shutil.copy(ROOT / "content/en/parents/agreement_rules.yaml", content / "en/parents/agreement_rules.yaml")
     for rel, body in WORDS.items():
         write_md(content, rel, body)
     return tmp_path
@@ -407,3 +409,13 @@ def test_review_page_draws_every_diagram(browser: Any, review_server: Any) -> No
         assert errors == []
     finally:
         context.close()
+
+
+def test_check_reports_a_flow_too_tangled_to_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.engine import checks, paths
+
+    engine = Engine(ROOT / "flows", ROOT / "content", "t" * 40)
+    assert checks.check_reviewable(engine) == []  # the real flows are within the limit
+    monkeypatch.setattr(paths.walk, "__defaults__", ("en", 10))
+    problems = [str(f) for f in checks.check_reviewable(engine)]
+    assert any(p.startswith("flows/parent_talk.yaml: parent_talk: more than 10 paths") for p in problems)

@@ -165,7 +165,7 @@ def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path)
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     (content / "en/parents/agreement_rules.yaml").write_text("groups: []\n")
-    with pytest.raises(ContentError, match="agreement_rules.yaml"):
+    with pytest.raises(ContentError, match=r"agreement_rules\.yaml"):
         create_app({"INSTANCE_DIR": str(tmp_path), "CONTENT_DIR": str(content)})
     env = {**os.environ, "SAFECHAT_CONTENT_DIR": str(content), "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
     check = subprocess.run(

@@ -30,6 +30,7 @@ from markdown_it import MarkdownIt
 
 from .content import Message, load_sources
 from .engine import Engine
+from .paths import TooManyPaths, walk
 from .tokens import Conversation
 
 # Highest Flesch-Kincaid grade allowed, by content area (the first part of its id).
@@ -312,8 +313,21 @@ def check_content(
     return out
 
 
+def check_reviewable(engine: Engine) -> list[Finding]:
+    """A flow with more paths than a reviewer can read is a problem to fix in
+    the flow, found here rather than as an error on /review."""
+    out = []
+    for flow in engine.flows.values():
+        try:
+            walk(engine, flow.id)
+        except TooManyPaths as exc:
+            out.append(Finding(flow.path, f"{exc}: split it, or join branches again sooner"))
+    return out
+
+
 def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
-    return check_content(engine.messages, content_dir, today) + check_help_now(engine)
+    found = check_content(engine.messages, content_dir, today)
+    return found + check_help_now(engine) + check_reviewable(engine)
 
 
 def summary(findings: list[Finding]) -> dict[str, Any]:

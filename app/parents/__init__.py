@@ -50,7 +50,10 @@ class Group:
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str) -> tuple[Group, ...]:
     """Read and check the rules file once per path."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{path}: cannot be read ({type(exc).__name__})") from exc
     groups_raw = raw.get("groups") if isinstance(raw, dict) else None
     if not isinstance(groups_raw, list) or not groups_raw:
         raise RulesError(f"{path}: needs a list of 'groups'")

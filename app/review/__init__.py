@@ -24,7 +24,7 @@ from ..engine import Engine
 from ..engine.content import load_sources
 from ..engine.diagram import mermaid
 from ..engine.flows import AUDIENCES, Flow
-from ..engine.paths import transcript, walk
+from ..engine.paths import LIMIT, TooManyPaths, transcript, walk
 from ..web import CSP
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -123,7 +123,7 @@ def index() -> str:
                 "audience": flow.audience,
                 "path": flow.path,
                 "diagram": mermaid(flow),
-                "paths": len(walk(engine, flow.id)),
+                "paths": _path_count(engine, flow.id),
                 "states": [_state_view(engine, flow, sid, sources, stale) for sid in flow.states],
             }
         )
@@ -136,9 +136,19 @@ def index() -> str:
     )
 
 
+def _path_count(engine: Engine, flow_id: str) -> int | str:
+    try:
+        return len(walk(engine, flow_id))
+    except TooManyPaths:  # `flask flows check` reports it; the page still shows
+        return f"more than {LIMIT}"
+
+
 @bp.get("/<flow_id>/transcripts.txt")
 def transcripts(flow_id: str) -> Response:
     engine = _engine()
     if flow_id not in engine.flows:
         abort(404)
-    return Response(transcript(engine, flow_id), mimetype="text/plain")
+    try:
+        return Response(transcript(engine, flow_id), mimetype="text/plain")
+    except TooManyPaths as exc:
+        return Response(f"{exc}: too many to transcribe (see flask flows check)\n", mimetype="text/plain")
