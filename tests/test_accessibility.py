@@ -28,16 +28,21 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
+def animations_done(page: Any) -> None:
+    """Contrast is checked on settled colours, after the entrance animation."""
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState === 'finished')")
+
+
 def settle(page: Any) -> None:
     page.wait_for_function("() => sessionStorage.getItem('safechat.token')")
-    page.wait_for_timeout(250)  # let the entrance animation finish before contrast checks
+    animations_done(page)
 
 
 def click_option(page: Any, label: str) -> None:
     count = page.locator("#log .msg.bot").count()
     page.get_by_role("button", name=label, exact=True).click()
     page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
-    page.wait_for_timeout(250)
+    animations_done(page)
 
 
 def check(page: Any, name: str) -> None:
@@ -67,7 +72,7 @@ def test_chat_state_types(live_server: Any, page: Any) -> None:
     count = page.locator("#log .msg.bot").count()
     page.get_by_role("button", name="Send").click()
     page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
-    page.wait_for_timeout(250)
+    animations_done(page)
     check(page, "not-sure-overlay")
     # a problem shown in place
     page.evaluate(

@@ -266,14 +266,20 @@ def test_ai_imagery_can_lead_to_referral(api: Post) -> None:
 # -- what the outcomes say ------------------------------------------------------------
 
 
+def says(turn: dict[str, Any], *phrases: str) -> str:
+    """Assert the turn's words contain every phrase (all missing ones named); its HTML."""
+    text = "\n".join(m["text"] for m in turn["messages"])
+    missing = [p for p in phrases if p not in text]
+    assert not missing, missing
+    return "\n".join(m["html"] for m in turn["messages"])
+
+
 def test_refer_now_says_how_what_to_record_and_what_not_to_do(api: Post) -> None:
     turn = choose(api, api({"start": DSL})[1], "yes")
     assert turn["state"] == "refer_now"
-    text = "\n".join(m["text"] for m in turn["messages"])
-    html = "\n".join(m["html"] for m in turn["messages"])
-    for phrase in (
+    html = says(
+        turn,
         "police and/or children's social care now",
-        "children's social care",
         "MASH",
         "immediate danger",
         "Record",
@@ -284,17 +290,15 @@ def test_refer_now_says_how_what_to_record_and_what_not_to_do(api: Post) -> None
         "Agree with police or social care",
         "Support the young person",
         "flight mode",
-    ):
-        assert phrase in text, phrase
+    )
     assert 'href="tel:101"' in html and 'href="tel:999"' in html
     assert msg(turn, "schools.dsl.refer_meanwhile").get("kind") == "checklist"
 
 
 def test_school_response_covers_the_school_led_steps(api: Post) -> None:
     end = drive_no_referral(api)[-1]
-    text = "\n".join(m["text"] for m in end["messages"])
-    html = "\n".join(m["html"] for m in end["messages"])
-    for phrase in (
+    html = says(
+        end,
         "without the police or children's social care",
         "refer at once",
         "Talk with each young person involved",
@@ -303,8 +307,7 @@ def test_school_response_covers_the_school_led_steps(api: Post) -> None:
         "Take It Down",
         "teaching",
         "Record every decision and the reasons, including why you did not refer",
-    ):
-        assert phrase in text, phrase
+    )
     assert "https://takeitdown.ncmec.org/" in html
     assert "https://www.childline.org.uk/" in html
     assert msg(end, "schools.dsl.response_steps").get("kind") == "checklist"
