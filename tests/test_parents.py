@@ -23,7 +23,7 @@ from paths import Path as FlowPath
 from paths import walk
 
 from app import create_app
-from app.engine.checks import reading_grade
+from app.engine.checks import advice_exceptions, forbidden_advice, forbidden_advice_in, reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
 PARENTS = ROOT / "content" / "en" / "parents"
@@ -47,38 +47,6 @@ def fk_grade(text: str) -> float:
 def plain(text: str) -> str:
     """Lower case, straight apostrophes (the Markdown typographer curls them)."""
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
-
-
-NEGATION = re.compile(r"\b(don't|do not|never|not|no|avoid|won't|can't|cannot|shouldn't|should not|stop)\b")
-PICTURE = r"(image|photo|picture|nude|video|pic)s?\b"
-# Advice that must never be given, each looked for sentence by sentence. A
-# match counts only when no negation comes before it in the same sentence, so
-# "Don't pay" and "Never look at ... the image" are fine and "Pay them" is not.
-FORBIDDEN = {
-    "pay": re.compile(r"\bpay\b|\bsend (them )?(the )?money\b|\bgift cards?\b"),
-    "delete": re.compile(r"\bdelet(e|ing)\b"),
-    "screenshot the image": re.compile(rf"\bscreen ?shots?\b[^.]*\b{PICTURE}"),
-    "handle the image (imperative)": re.compile(
-        rf"^(please )?(forward|share|send|show|save|copy|download|look at|view|keep)\b[^.]*\b{PICTURE}"
-    ),
-    "handle the image (you should)": re.compile(
-        rf"\byou (should|can|could|must|need to|may want to) "
-        rf"(forward|share|send|show|save|copy|download|look at|view|see)\b[^.]*\b{PICTURE}"
-    ),
-    "ask to see the image": re.compile(rf"\bask\b[^.]*\b(see|show|send)\b[^.]*\b{PICTURE}"),
-    "take the phone away": re.compile(r"\btake (their|the|his|her|your child's) (phone|device)s? away\b"),
-}
-
-
-def forbidden_advice(text: str) -> list[tuple[str, str]]:
-    found = []
-    for line in plain(text).splitlines():
-        for sentence in re.split(r"(?<=[.!?])\s+", line.lstrip("- ").strip()):
-            for name, rx in FORBIDDEN.items():
-                m = rx.search(sentence)
-                if m and not NEGATION.search(sentence[: m.start()]):
-                    found.append((name, sentence))
-    return found
 
 
 def state_turn(path: FlowPath, state: str) -> dict[str, Any]:
@@ -129,47 +97,16 @@ def finished(paths: list[FlowPath]) -> list[FlowPath]:
     return done
 
 
-# --- the checker itself -----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "Pay them what they ask.",
-        "It is best to pay quickly.",
-        "Delete the messages straight away.",
-        "Take a screenshot of the image for the police.",
-        "Forward the picture to the school.",
-        "You should save the nude as evidence.",
-        "Ask your child to show you the photo.",
-        "Take their phone away for a week.",
-    ],
-)
-def test_checker_catches_forbidden_advice(bad: str) -> None:
-    assert forbidden_advice(bad)
-
-
-@pytest.mark.parametrize(
-    "fine",
-    [
-        "Don't pay. If you have paid, don't pay anything more.",
-        "Don't delete anything.",
-        "Never look at, copy, forward or ask to see the image.",
-        "You can take screenshots of the chat and the account details.",
-        "Don't take their phone away as a punishment.",
-    ],
-)
-def test_checker_allows_safe_advice(fine: str) -> None:
-    assert not forbidden_advice(fine)
-
-
 # --- every path, every flow -------------------------------------------------
 
 
 @pytest.mark.parametrize("flow", FLOWS)
 def test_no_forbidden_advice_on_any_path(flow: str, all_paths: dict[str, list[FlowPath]]) -> None:
     for path in all_paths[flow]:
-        assert not forbidden_advice(path.text), (path.choices, forbidden_advice(path.text))
+        assert not forbidden_advice(path.text, "parents"), (
+            path.choices,
+            forbidden_advice(path.text, "parents"),
+        )
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -193,12 +130,14 @@ def test_every_parent_content_file_is_readable_and_safe(module_app: Flask) -> No
     for i in ids:
         text = messages[i].text
         assert fk_grade(text) <= MAX_GRADE, (i, fk_grade(text))
-        assert not forbidden_advice(text), (i, forbidden_advice(text))
+        assert not forbidden_advice(text, "parents"), (i, forbidden_advice(text, "parents"))
         assert str(messages[i].reviewed) == "2026-11-21"
+    allowed = advice_exceptions(ROOT / "content")
     for group in yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]:
         for rule in group["rules"]:
             assert fk_grade(rule["text"]) <= MAX_GRADE, rule
-            assert not forbidden_advice(rule["text"]), rule
+            listed = allowed.get(f"parents.agreement_rules.{rule['id']}", set())
+            assert not forbidden_advice_in(rule["text"], "parents", listed), rule
 
 
 @pytest.mark.parametrize("flow", FLOWS)

@@ -14,7 +14,7 @@ from flask import Flask
 from paths import Path, walk
 
 from app.engine import Engine
-from app.engine.checks import reading_grade
+from app.engine.checks import forbidden_advice, reading_grade
 from app.engine.predicates import PREDICATES
 from app.engine.school_predicates import REFERRAL_CRITERIA
 
@@ -431,57 +431,24 @@ def test_reading_level_of_every_schools_message(engine: Engine) -> None:
         assert grade <= 12, (mid, grade)
 
 
-# Verbs that would be harmful advice about a nude image, with what they act on.
-VERBS = (
-    r"view|look at|see|open|delete|remove|forward|screenshot|save|store|copy|print|share"
-    r"|send|download|pay"
-)
-OBJECT = r"(?:it|them|the (?:image|imagery|photo|picture|nude|video)s?|a (?:copy|nude|photo|picture))\b"
-ADVICE = re.compile(rf"\b(?:{VERBS})\s+{OBJECT}", re.I)
-NEGATION = re.compile(r"\b(?:don't|do not|never|not|no need)\b", re.I)
-NEVER_SAID = re.compile(r"\b(?:forward\w*|screenshot\w*|screen shot\w*|pay them|pay the)\b", re.I)
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
-
-
-def forbidden_advice(text: str) -> list[str]:
-    bad = [m.group(0) for m in NEVER_SAID.finditer(text)]
-    for sentence in SENTENCE.findall(text):
-        if sentence.strip().endswith("?"):
-            continue  # a question to the DSL, not advice
-        for m in ADVICE.finditer(sentence):
-            if not NEGATION.search(sentence[: m.start()]):
-                bad.append(sentence.strip())
-    return bad
-
-
-def test_forbidden_advice_checker_catches_advice() -> None:
-    assert forbidden_advice("Delete the image now.")
-    assert forbidden_advice("You should view the image first.")
-    assert forbidden_advice("Ask them to send it to you.")
-    assert forbidden_advice("Screenshot the nude for evidence.")
-    assert forbidden_advice("Forward it to the DSL.")
-    assert not forbidden_advice("Don't view the image, and never copy, print, share or save it.")
-    assert not forbidden_advice("Does anyone need to see the image to decide?")
-
-
 def test_no_forbidden_advice_on_any_path(dsl_paths: list[Path], staff_paths: list[Path]) -> None:
     for p in [*dsl_paths, *staff_paths]:
         for turn in p.turns:
             for m in turn["messages"]:
                 if m["id"] == "schools.dsl.viewing_rules":
-                    continue  # the one place viewing is discussed: checked in its own test
-                assert not forbidden_advice(m["text"]), (m["id"], forbidden_advice(m["text"]))
-        # Any mention of deleting is a "don't".
-        for sentence in SENTENCE.findall(p.text):
-            hit = re.search(r"\bdelet", sentence, re.I)
-            if hit:
-                assert NEGATION.search(sentence[: hit.start()]), sentence
+                    continue  # the one listed exception (content/advice_exceptions.yaml): its own test
+                assert not forbidden_advice(m["text"], "schools"), (
+                    m["id"],
+                    forbidden_advice(m["text"], "schools"),
+                )
 
 
 def test_viewing_rules_never_advise_copying(api: Post) -> None:
     turns = drive_no_referral(api, {"viewing": "yes"})
     text = msg(next(t for t in turns if t["state"] == "viewing_rules"), "schools.dsl.viewing_rules")["text"]
-    assert forbidden_advice(text) == ["Only look at it if there is no other way to decide."]
+    assert forbidden_advice(text, "schools") == [
+        "look at the image: 'only look at it if there is no other way to decide.'"
+    ]
 
 
 # -- welcome menu -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from paths import Path, walk
 
-from app.engine.checks import reading_grade
+from app.engine.checks import IMAGE, forbidden_advice, reading_grade
 from app.engine.content import load_content
 
 ROOT = FsPath(__file__).resolve().parent.parent
@@ -83,92 +83,6 @@ def first_index(text: str, pattern: str) -> int:
     return m.start()
 
 
-# -- forbidden advice -------------------------------------------------------------------
-#
-# A verb counts as advice when it is not negated earlier in its part of the
-# sentence ("Don't pay", "Never screenshot, save or send the nude") and is not
-# describing what the offender does ("unless you pay", "they want you to send more").
-# The negation's reach ends at words that start fresh advice ("but", "just", "then").
-
-IMAGE = r"\b(nudes?|images?|pictures?|pics?|photos?|videos?|selfies?)\b"
-NEGATION = re.compile(r"\b(don't|dont|do not|not|never|no|won't|can't|cannot|avoid|nothing)\b", re.I)
-RESET = re.compile(r"\b(but|just|instead|then|so)\b|[;:]", re.I)
-SUBJECT = r"\b(they|he|she|someone|people|unless|offenders?|criminals?)\b[^,.;:!?]{0,25}"
-
-# (name, verb pattern, what the rest of its clause must contain to be forbidden; None = always)
-RULES: list[tuple[str, str, str | None]] = [
-    ("pay", r"\bpay\b", None),
-    ("send money", r"\bsend\b(?=[^.;:!?]*\b(money|cash|more|gift cards?)\b)", None),
-    ("delete", r"\b(delete|wipe|erase)\b", None),
-    ("screenshot image", r"\b(screenshot|take (a )?screenshots? of|screen ?record)\b", IMAGE),
-    ("save image", r"\b(save|keep|download|copy)\b", IMAGE),
-    ("pass on image", r"\b(forward|send|share|show|post|upload|pass on)\b", IMAGE + r"|\bit\b"),
-]
-
-
-def forbidden_advice(text: str) -> list[str]:
-    """Every bit of `text` that advises paying, deleting, or copying/passing on an image."""
-    found = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", plain(text)):
-        for name, verb, needs in RULES:
-            for m in re.finditer(verb, sentence, re.I):
-                before = sentence[: m.start()]
-                scope = RESET.split(before)[-1] if RESET.search(before) else before
-                if NEGATION.search(scope):
-                    continue
-                if re.search(SUBJECT + r"$", before, re.I):
-                    continue  # describing the offender, not advising
-                rest = re.split(r"[.;:!?]|\bbut\b", sentence[m.end() :], maxsplit=1)[0]
-                if needs is None or re.search(needs, rest, re.I):
-                    found.append(f"{name}: {sentence.strip()!r}")
-    return found
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "Pay them and they will stop.",
-        "If they ask, pay them.",
-        "You should pay what they ask.",
-        "Don't panic, but pay them.",
-        "Send them the money.",
-        "Just send more and it will end.",
-        "Delete the messages.",
-        "You can delete the chat and block them.",
-        "Don't pay. Delete everything.",
-        "Screenshot the picture so you have proof.",
-        "Take a screenshot of the nude.",
-        "Save the image somewhere safe.",
-        "Forward it to an adult you trust.",
-        "Show the photo to a teacher.",
-        "Send the pics to the police.",
-    ],
-)
-def test_the_advice_checker_catches_bad_advice(bad: str) -> None:
-    assert forbidden_advice(bad), bad
-
-
-@pytest.mark.parametrize(
-    "good",
-    [
-        "Don't pay them.",
-        "If you already paid, don't panic. Just don't pay any more.",
-        "Paying does not make them stop.",
-        "They said they will share it unless you pay.",
-        "They want you to send more.",
-        "Don't delete anything.",
-        "Turn it off for a while, but don't delete it.",
-        "Take screenshots of the chat and their account.",
-        "Never screenshot, save or send the nude picture itself.",
-        "Don't forward it or show it to anyone, not even as a joke.",
-        "Keep all the messages.",
-        "Show me everything",
-    ],
-)
-def test_the_advice_checker_lets_good_advice_through(good: str) -> None:
-    assert forbidden_advice(good) == [], good
-
-
 # -- reading level ------------------------------------------------------------------
 
 
@@ -214,7 +128,7 @@ def test_every_message_shown_reads_at_grade_6_or_below(
 
 
 def test_no_youth_text_gives_forbidden_advice() -> None:
-    bad = {mid: forbidden_advice(m.text) for mid, m in youth_messages().items()}
+    bad = {mid: forbidden_advice(m.text, "youth") for mid, m in youth_messages().items()}
     assert not {k: v for k, v in bad.items() if v}
 
 
@@ -224,7 +138,7 @@ def test_nothing_shown_or_offered_gives_forbidden_advice(
 ) -> None:
     for p in paths(flow):
         labels = "\n".join(o["label"] for t in p.turns for o in t["options"])
-        assert forbidden_advice(p.text + "\n" + labels) == [], p.choices
+        assert forbidden_advice(p.text + "\n" + labels, "youth") == [], p.choices
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)

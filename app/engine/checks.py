@@ -313,6 +313,102 @@ def check_content(
     return out
 
 
+# -- forbidden advice --------------------------------------------------------------
+#
+# Never advise paying, deleting evidence, or viewing, copying, saving,
+# screenshotting or passing on a nude image (GUIDANCE.md). A verb counts as
+# advice unless a negation comes before it in its part of the sentence ("Don't
+# pay", "Never screenshot, save or send the nude"); the negation's reach ends
+# at words that start fresh advice ("Don't panic, but pay them" is caught).
+# Questions are not advice, and neither is describing what the offender does
+# ("unless you pay", "they want you to send more").
+
+IMAGE = r"\b(nudes?|images?|imagery|pictures?|pics?|photos?|videos?|selfies?)\b"
+NEGATION = re.compile(
+    r"\b(don't|dont|do not|not|never|no|won't|can't|cannot|shouldn't|should not|avoid|nothing|stop"
+    r"|illegal|against the law|a crime|an offence)\b"  # a prohibition is not advice to do it
+)
+RESET = re.compile(r"\b(but|just|instead|then|so)\b|[;:]")
+OFFENDER = re.compile(r"\b(they|he|she|someone|people|unless|offenders?|criminals?)\b[^,.;:!?]{0,25}$")
+
+# (name, verb pattern, what the rest of its clause must contain; None = always)
+ADVICE_RULES: list[tuple[str, str, str | None]] = [
+    ("pay", r"\bpay\b|\bgift cards?\b", None),
+    ("send money", r"\bsend\b(?=[^.;:!?]*\b(money|cash|more)\b)", None),
+    ("delete", r"\b(delete|wipe|erase)\b", None),
+    (
+        "screenshot the image",
+        r"\b(screenshot|take (a )?screen ?shots? of|screen ?record)\b",
+        IMAGE + r"|\bit\b",
+    ),
+    ("keep a copy of the image", r"\b(save|keep|download|copy|store|print)\b", IMAGE),
+    ("pass on the image", r"\b(forward|send|share|show|post|upload|pass on)\b", IMAGE + r"|\bit\b"),
+    ("look at the image", r"\b(view|look at|open)\b", IMAGE + r"|\bit\b"),
+    ("ask to see the image", r"\bask\b(?=[^.;:!?]*\b(see|show|send)\b)", IMAGE + r"|\bit\b"),
+    ("take the phone away", r"\btake\b[^.;:!?]{0,20}\b(phone|device)s?\b[^.;:!?]{0,10}\baway\b", None),
+]
+# Words school staff must never be told to do with imagery, even in passing.
+NEVER_SAID = {"schools": re.compile(r"\b(forward\w*|screen ?shots?\w*)\b")}
+EXCEPTIONS = "advice_exceptions.yaml"
+
+
+def _sentences(text: str) -> list[str]:
+    flat = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return [s.strip().removeprefix("- ") for s in re.split(r"(?<=[.!?])\s+|\n+", flat) if s.strip()]
+
+
+def forbidden_advice(text: str, area: str = "") -> list[str]:
+    """Every sentence of `text` that gives forbidden advice, as 'rule: sentence'."""
+    found = []
+    for sentence in _sentences(text):
+        never = NEVER_SAID.get(area)
+        if never and never.search(sentence):
+            found.append(f"never said in {area}: {sentence!r}")
+        if sentence.endswith("?"):
+            continue  # a question to the reader, not advice
+        for name, verb, needs in ADVICE_RULES:
+            for m in re.finditer(verb, sentence):
+                before = sentence[: m.start()]
+                scope = RESET.split(before)[-1]
+                if NEGATION.search(scope) or OFFENDER.search(before):
+                    continue
+                rest = re.split(r"[.;:!?]|\bbut\b", sentence[m.end() :], maxsplit=1)[0]
+                if needs is None or re.search(needs, rest):
+                    found.append(f"{name}: {sentence!r}")
+    return found
+
+
+def advice_exceptions(content_dir: Path) -> dict[str, set[str]]:
+    """Reviewed exceptions (content/advice_exceptions.yaml): id → sentences, lower case."""
+    path = content_dir / EXCEPTIONS
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return {key: {e["sentence"].lower() for e in items} for key, items in (raw or {}).items()}
+
+
+def forbidden_advice_in(text: str, area: str, allowed: set[str]) -> list[str]:
+    """forbidden_advice, less the sentences listed as reviewed exceptions."""
+    return [hit for hit in forbidden_advice(text, area) if hit.split(": ", 1)[1].strip("'\"") not in allowed]
+
+
+def check_advice(engine: Engine, content_dir: Path) -> list[Finding]:
+    """Forbidden advice in any message or option label (English, the source)."""
+    allowed = advice_exceptions(content_dir)
+    out = []
+    for msg_id, msg in sorted(engine.messages.items()):
+        for hit in forbidden_advice_in(msg.text, msg_id.split(".")[0], allowed.get(msg_id, set())):
+            out.append(Finding(message_path(content_dir, msg_id), f"forbidden advice, {hit}"))
+    for flow in engine.flows.values():
+        for st in flow.states.values():
+            for opt in st.options:
+                for hit in forbidden_advice(opt.label, flow.audience):
+                    out.append(
+                        Finding(
+                            f"{flow.path}: state '{st.id}'", f"option '{opt.id}': forbidden advice, {hit}"
+                        )
+                    )
+    return out
+
+
 def check_reviewable(engine: Engine) -> list[Finding]:
     """A flow with more paths than a reviewer can read is a problem to fix in
     the flow, found here rather than as an error on /review."""
@@ -326,7 +422,7 @@ def check_reviewable(engine: Engine) -> list[Finding]:
 
 
 def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
-    found = check_content(engine.messages, content_dir, today)
+    found = check_content(engine.messages, content_dir, today) + check_advice(engine, content_dir)
     return found + check_help_now(engine) + check_reviewable(engine)
 
 
