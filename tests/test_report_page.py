@@ -8,8 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 import textstat
 from flask.testing import FlaskClient
-from live import CHROMIUM
+from live import CHROMIUM, Server
 from playwright.sync_api import Page, expect
 from test_pdq_browser import TESTDATA, expected_rows, hamming
-from werkzeug.serving import make_server
-
-from app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -80,26 +75,15 @@ def test_words_for_young_people_are_plain(client: FlaskClient, monkeypatch: pyte
 
 
 @pytest.fixture(scope="module")
-def bundle() -> None:
-    """The page's scripts, built the way `make build` does."""
-    if not (ROOT / "node_modules" / ".bin" / "esbuild").exists():
-        pytest.skip("needs npm packages (make build)")
-    subprocess.run(["node", "build.mjs"], cwd=ROOT, check=True)
-
-
-@pytest.fixture(scope="module")
-def live(bundle: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("instance")
-    app = create_app({"TESTING": True, "INSTANCE_DIR": str(instance), "PARTNER_TOKENS": TOKEN})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server (`python -m app`) with a partner token, as `make test` built it."""
+    server = Server(
+        str(tmp_path_factory.mktemp("instance")),
+        extra_env={"SAFECHAT_PARTNER_TOKENS": TOKEN, "SAFECHAT_RATE_HASH_REPORTS": "0"},
+    )
+    server.start()
+    yield server.base
+    server.stop()
 
 
 class Session:
@@ -336,4 +320,20 @@ def test_keyboard_and_accessibility(browser: Any, live: str) -> None:
     assert {"files", "pin", "case-reference"} <= reached
     page.focus("#files")
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    context.close()
+
+
+def test_a_failed_worker_fails_each_file_instead_of_hanging(
+    browser: Any, live: str, files: dict[str, Path]
+) -> None:
+    context = browser.new_context(base_url=live)
+    page = context.new_page()
+    page.route(
+        "**/build/hash-worker*.js",
+        lambda r: r.fulfill(body="throw new Error('x')", content_type="text/javascript"),
+    )
+    page.goto(PAGE)
+    page.set_input_files("#files", [str(files[SECRET_NAME])])
+    expect(page.locator("#result-list .result.failed")).to_have_count(1)
+    assert page.locator("#result-list .result").get_attribute("aria-busy") == "false"
     context.close()

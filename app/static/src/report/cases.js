@@ -1,10 +1,7 @@
 // Sending fingerprints (only when the young person chooses), and checking or
 // taking back a report with its case reference and PIN. Only JSON is sent:
 // the codes, an optional age range and the PIN, never a file or a file name.
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
-}
+import { fill } from "../lib/fill.js";
 
 async function postJSON(url, body) {
   const res = await fetch(url, {

@@ -3,11 +3,8 @@
 // worker (same page); names stay in the page. Each finished result carries
 // data-file, data-md5, data-sha256 (and data-pdq, data-pdq-quality for
 // images), which is all the "send" step reads.
+import { fill } from "../lib/fill.js";
 const LOW_QUALITY = 50; // PDQ below this may not match copies (ThreatExchange advice)
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
-}
 
 export function startFingerprinting({ section, input, list, summary, template, onResult }) {
   const words = section.dataset;
@@ -42,14 +39,12 @@ export function startFingerprinting({ section, input, list, summary, template, o
       job.progress.value = data.done;
       return;
     }
-    job.progress.max = 1;
-    job.progress.value = 1;
     if (data.type === "error") {
-      job.item.classList.add("failed");
-      job.status.textContent = words.failed;
-      finish(job);
+      fail(job);
       return;
     }
+    job.progress.max = 1;
+    job.progress.value = 1;
     const { item } = job;
     item.dataset.kind = data.kind;
     item.dataset.md5 = data.md5;
@@ -80,8 +75,23 @@ export function startFingerprinting({ section, input, list, summary, template, o
     onResult(item);
   };
 
+  function fail(job) {
+    job.progress.max = 1;
+    job.progress.value = 1;
+    job.item.classList.add("failed");
+    job.status.textContent = words.failed;
+    finish(job);
+  }
+
+  // The worker itself failed: nothing still in progress will ever finish, so
+  // say so for each file rather than leave it "working" for ever.
+  let broken = false;
   worker.onerror = (event) => {
     event.preventDefault();
+    broken = true;
+    for (const job of jobs.values()) {
+      if (job.item.getAttribute("aria-busy") === "true") fail(job);
+    }
     summary.textContent = words.noWorker;
   };
 
@@ -98,10 +108,13 @@ export function startFingerprinting({ section, input, list, summary, template, o
       const status = item.querySelector(".file-status");
       status.textContent = words.working;
       list.append(item);
-      jobs.set(id, { item, progress, status });
-      worker.postMessage({ id, file });
+      const job = { item, progress, status };
+      jobs.set(id, job);
+      if (broken) fail(job);
+      else worker.postMessage({ id, file });
     }
     showSummary();
+    if (broken) summary.textContent = words.noWorker;
     input.value = ""; // the same file can be chosen again; the File objects are not kept here
   });
 }
