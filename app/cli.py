@@ -61,7 +61,7 @@ def check() -> None:
     phone numbers and links against content/allowlist.yaml, reading level,
     and that Help now is offered in every state; and that every catalog in
     locales/ translates every string in use. Warnings don't fail."""
-    from .engine.checks import check_all  # here: textstat and nltk are slow to import
+    from .engine.checks import check_all  # here: textstat is slow to import
     from .engine.translations import missing_translations
     from .parents import load_rules, rules_path
 

@@ -45,14 +45,22 @@ def socket_client(app: Flask, client: FlaskClient) -> Iterator[Any]:
         sc.disconnect("/chat")
 
 
-@pytest.fixture
-def api(client: FlaskClient) -> Any:
-    """POST an action to the JSON API; returns (status, body)."""
+@pytest.fixture(scope="session")
+def post(app: Flask) -> Any:
+    """POST an action to the JSON API; returns (status, body). Session-wide,
+    for module fixtures that walk whole flows."""
+    client = app.test_client()
 
-    def post(action: Any) -> tuple[int, dict[str, Any]]:
+    def send(action: Any) -> tuple[int, dict[str, Any]]:
         res = client.post("/api/v1/turn", json=action)
         return res.status_code, res.get_json()
 
+    return send
+
+
+@pytest.fixture
+def api(post: Any) -> Any:
+    """The same, for a single test."""
     return post
 
 

@@ -22,7 +22,6 @@ from flask.testing import FlaskClient
 from paths import Path as FlowPath
 from paths import walk
 
-from app import create_app
 from app.engine.checks import advice_exceptions, forbidden_advice, forbidden_advice_in, reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,27 +66,8 @@ def reach(api: Any, flow: str, choices: list[str]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def module_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    # Walking every path of parent_talk takes a few thousand turns in a second or
-    # two: far past the per-client rate limit (tested in test_privacy_limits.py).
-    cfg = {"RATE_PER_CLIENT": "0", "RATE_PER_CONNECTION": "0"}
-    return create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")), **cfg})
-
-
-@pytest.fixture(scope="module")
-def mapi(module_app: Flask) -> Any:
-    client = module_app.test_client()
-
-    def post(action: Any) -> tuple[int, dict[str, Any]]:
-        res = client.post("/api/v1/turn", json=action)
-        return res.status_code, res.get_json()
-
-    return post
-
-
-@pytest.fixture(scope="module")
-def all_paths(mapi: Any) -> dict[str, list[FlowPath]]:
-    return {flow: walk(mapi, flow) for flow in FLOWS}
+def all_paths(post: Any) -> dict[str, list[FlowPath]]:
+    return {flow: walk(post, flow) for flow in FLOWS}
 
 
 def finished(paths: list[FlowPath]) -> list[FlowPath]:
@@ -122,9 +102,9 @@ def test_reading_age_per_message(flow: str, all_paths: dict[str, list[FlowPath]]
     assert not too_hard, too_hard
 
 
-def test_every_parent_content_file_is_readable_and_safe(module_app: Flask) -> None:
+def test_every_parent_content_file_is_readable_and_safe(app: Flask) -> None:
     """Also the files no path shows yet, and the agreement rules."""
-    messages = module_app.extensions["safechat"]["engine"].messages
+    messages = app.extensions["safechat"]["engine"].messages
     ids = [i for i in messages if i.startswith("parents.")]
     assert len(ids) == len(list(PARENTS.rglob("*.md")))
     for i in ids:
@@ -142,7 +122,7 @@ def test_every_parent_content_file_is_readable_and_safe(module_app: Flask) -> No
 
 @pytest.mark.parametrize("flow", FLOWS)
 def test_flow_ends_with_printable_summary_and_other_parent_flows(
-    flow: str, mapi: Any, all_paths: dict[str, list[FlowPath]]
+    flow: str, api: Any, all_paths: dict[str, list[FlowPath]]
 ) -> None:
     for path in finished(all_paths[flow]):
         last = path.turns[-1]
@@ -155,19 +135,19 @@ def test_flow_ends_with_printable_summary_and_other_parent_flows(
     choices = last.choices
     targets = set()
     for oid in own_options(last.turns[-1]):
-        turn = reach(mapi, flow, [*choices, oid])
+        turn = reach(api, flow, [*choices, oid])
         targets.add(turn["flow"])
     assert targets == set(FLOWS) - {flow}
 
 
-def test_parent_menu_offers_the_three_flows(mapi: Any) -> None:
-    turn = reach(mapi, "welcome", ["parent"])
+def test_parent_menu_offers_the_three_flows(api: Any) -> None:
+    turn = reach(api, "welcome", ["parent"])
     assert turn["state"] == "parent_menu"
     ids = list(own_options(turn))
     assert ids[-1] == "parent_other"  # "Something else" stays last
     for flow in FLOWS:
         assert flow in ids
-        assert reach(mapi, "welcome", ["parent", flow])["flow"] == flow
+        assert reach(api, "welcome", ["parent", flow])["flow"] == flow
 
 
 # --- parent_talk --------------------------------------------------------------
@@ -203,16 +183,16 @@ def test_talk_steps_come_in_order_on_every_full_path(all_paths: dict[str, list[F
         assert states.index("talk") < states.index("agree") < states.index("learn") < states.index("know")
 
 
-def test_talk_each_step_has_done_and_starters_for_both_ages(mapi: Any) -> None:
+def test_talk_each_step_has_done_and_starters_for_both_ages(api: Any) -> None:
     order = ["talk", "agree", "learn", "know"]
     choices: list[str] = ["start"]
     for i, step in enumerate(order):
-        turn = reach(mapi, "parent_talk", choices)
+        turn = reach(api, "parent_talk", choices)
         assert turn["state"] == step
         assert turn["messages"][0]["text"].startswith(STEPS[i])
         opts = own_options(turn)
         assert opts["done"].startswith("Done — next")
-        ideas = reach(mapi, "parent_talk", [*choices, "ideas"])
+        ideas = reach(api, "parent_talk", [*choices, "ideas"])
         text = plain("\n".join(m["text"] for m in ideas["messages"]))
         assert "primary age" in text and "secondary age" in text, step
         starters = [line for line in text.splitlines() if line.startswith('- "')]
@@ -229,12 +209,12 @@ def test_talk_agree_hands_off_to_the_family_agreement(all_paths: dict[str, list[
         assert "ground rules" in text and "won't lose your phone" in text
 
 
-def test_talk_learn_has_a_card_for_each_app(mapi: Any) -> None:
-    menu = reach(mapi, "parent_talk", ["start", "done", "done", "apps"])
+def test_talk_learn_has_a_card_for_each_app(api: Any) -> None:
+    menu = reach(api, "parent_talk", ["start", "done", "done", "apps"])
     assert menu["state"] == "learn_apps"
     assert set(APPS) <= set(own_options(menu))
     for app in APPS:
-        card = reach(mapi, "parent_talk", ["start", "done", "done", "apps", app])
+        card = reach(api, "parent_talk", ["start", "done", "done", "apps", app])
         assert card["state"] == f"app_{app}"
         text = card["messages"][0]["text"]
         assert card["messages"][0]["id"] == f"parents.apps.{app}"
@@ -242,7 +222,7 @@ def test_talk_learn_has_a_card_for_each_app(mapi: Any) -> None:
         assert "Settings" in text, app  # where the safety settings are
         assert set(own_options(card)) == {"another", "done"}
     by_app = {
-        a: plain(reach(mapi, "parent_talk", ["start", "done", "done", "apps", a])["messages"][0]["text"])
+        a: plain(reach(api, "parent_talk", ["start", "done", "done", "apps", a])["messages"][0]["text"])
         for a in APPS
     }
     assert "disappear" in by_app["snapchat"] and "don't know" in by_app["snapchat"]
@@ -277,8 +257,8 @@ def test_talk_know_covers_controls_reporting_and_help(all_paths: dict[str, list[
             assert word in summary, word
 
 
-def test_talk_intro_links_to_help_now_flow(mapi: Any) -> None:
-    assert reach(mapi, "parent_talk", ["happening_now"])["flow"] == "parent_child_targeted"
+def test_talk_intro_links_to_help_now_flow(api: Any) -> None:
+    assert reach(api, "parent_talk", ["happening_now"])["flow"] == "parent_child_targeted"
 
 
 # --- parent_child_targeted -----------------------------------------------------
@@ -353,7 +333,7 @@ def test_targeted_dont_pay_on_the_blackmail_paths(all_paths: dict[str, list[Flow
 # --- parent_understanding ------------------------------------------------------
 
 
-def test_understanding_path(all_paths: dict[str, list[FlowPath]], mapi: Any) -> None:
+def test_understanding_path(all_paths: dict[str, list[FlowPath]], api: Any) -> None:
     (path,) = finished(all_paths["parent_understanding"])
     assert path.states == ["self_generated", "grooming", "sextortion", "law", "what_helps", "summary"]
     text = plain(path.text)
@@ -380,7 +360,7 @@ def test_understanding_path(all_paths: dict[str, list[FlowPath]], mapi: Any) -> 
         "never pay",
     ):
         assert phrase in text, phrase
-    assert reach(mapi, "parent_understanding", ["happening_now"])["flow"] == "parent_child_targeted"
+    assert reach(api, "parent_understanding", ["happening_now"])["flow"] == "parent_child_targeted"
 
 
 def test_phrases_for_routing() -> None:

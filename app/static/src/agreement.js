@@ -64,7 +64,7 @@ function addEditBox(form, box) {
   edit.className = "rule-edit";
   edit.id = `edit-${box.value}`;
   edit.value = label.textContent.trim();
-  edit.maxLength = 200;
+  edit.maxLength = Number(form.dataset.maxChars); // the server trims own rules to the same length
   edit.autocomplete = "off";
   edit.spellcheck = true;
   edit.setAttribute("aria-label", `${form.dataset.editLabel}: ${label.textContent.trim()}`);
