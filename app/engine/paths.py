@@ -16,8 +16,12 @@ walks the same way over HTTP, to test the transports.)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path as FsPath
 from typing import Any
+
+import jinja2
 
 from .engine import Engine, Turn
 
@@ -89,31 +93,30 @@ def walk(engine: Engine, flow_id: str, locale: str = "en", limit: int = LIMIT) -
 
 
 def transcript(engine: Engine, flow_id: str, locale: str = "en") -> str:
-    """Every path as text a reviewer can read: what the person sees, and what they chose."""
-    flow = engine.flows[flow_id]
-    paths = walk(engine, flow_id, locale)
-    out = [f"{flow.title} ({flow_id}, for {flow.audience}, locale {locale}): {len(paths)} paths", ""]
-    for n, path in enumerate(paths, 1):
-        route = " → ".join(path.states)
-        if path.outcome == "flow":
-            route += f" ⇒ {path.target}"
-        elif path.outcome == "loop":
-            route += f" ↺ {path.target}"
-        out.append(f"Path {n}: {route}")
-        for step in path.steps:
-            out.append(f"  [{step.state}]")
-            for msg in step.messages:
-                out += [f"    {line}" if line else "" for line in msg["text"].splitlines()]
-            if step.end and step.choice:
-                out.append("    (The conversation can end here.)")
-            if step.label:
-                out.append(f"  → You chose: {step.label}")
-        if path.outcome == "end":
-            out.append("  (End of the conversation.)")
-        elif path.outcome == "flow":
-            target = engine.flows[path.target or ""]
-            out.append(f"  (Goes on to another conversation: {target.title} — {path.target}.)")
-        else:
-            out.append(f"  (Back to [{path.target}], shown above: the path stops here.)")
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    """Every path as text a reviewer can read: what the person sees, and what they
+    chose. The framing words are in templates/review/transcript.txt, translated
+    through the same catalogs as the chat (plain Jinja2: no Flask here)."""
+    env = _text_templates()
+    tr = functools.partial(engine.translate, locale)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=tr, ngettext=lambda s, p, n: tr(s if n == 1 else p), newstyle=True
+    )
+    text = env.get_template("transcript.txt").render(
+        flow=engine.flows[flow_id],
+        flows=engine.flows,
+        paths=walk(engine, flow_id, locale),
+        locale=locale,
+        tr=tr,
+    )
+    return text.rstrip() + "\n"
+
+
+def _text_templates() -> jinja2.Environment:
+    folder = FsPath(__file__).resolve().parent.parent / "templates" / "review"
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=False,  # plain text for a terminal or a .txt download
+        trim_blocks=True,
+        keep_trailing_newline=True,
+    )
