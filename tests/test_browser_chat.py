@@ -41,6 +41,9 @@ def choose(page: Any, label: str) -> None:
 
 
 def test_click_through_welcome_and_back(live_server: Any, page: Any) -> None:
+    errors: list[str] = []  # any console error or failed request (a CSP refusal, a 404) fails this
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
     open_chat(page, live_server.base)
     assert "Who are you?" in page.locator("#log").inner_text()
     screenshot(page, "chat-welcome")
@@ -53,6 +56,7 @@ def test_click_through_welcome_and_back(live_server: Any, page: Any) -> None:
     choose(page, "Back")
     assert "Who are you?" in last_bot_text(page)
     screenshot(page, "chat-after-back")
+    assert errors == []
 
 
 def test_help_now_and_carry_on(live_server: Any, page: Any) -> None:
