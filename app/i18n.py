@@ -30,7 +30,7 @@ class Catalogs:
 
     def gettext(self, locale: str, text: str) -> str:
         t = self._t.get(locale)
-        return t.gettext(text) if t else text
+        return t.gettext(text) if t and text else text  # gettext("") is the catalog's header
 
 
 def pick_locale(locales: tuple[str, ...]) -> str:

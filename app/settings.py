@@ -122,6 +122,8 @@ def _secret_key(cfg: dict[str, Any]) -> str:
     path = Path(cfg["INSTANCE_DIR"]) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        # Created readable by its owner only, never briefly open to others.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip()

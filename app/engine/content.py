@@ -48,7 +48,7 @@ class Message:
         return out
 
 
-def _split_front_matter(raw: str, where: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(raw: str, where: str) -> tuple[dict[str, Any], str]:
     if not raw.startswith("---\n"):
         raise ContentError(f"{where}: missing front matter (source, reviewed)")
     end = raw.find("\n---\n", 4)
@@ -98,7 +98,7 @@ def blocks_of(body: str) -> tuple[str, ...]:
 
 def load_message(path: Path, msg_id: str, sources: set[str]) -> Message:
     where = str(path)
-    meta, body = _split_front_matter(path.read_text(encoding="utf-8"), where)
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"), where)
     unknown = set(meta) - FRONT_MATTER_KEYS
     if unknown:
         raise ContentError(f"{where}: unknown front matter {sorted(unknown)}")

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from .content import blocks_of
+from .content import blocks_of, split_front_matter
 
 Extracted = Iterator[tuple[int, str | None, str, list[str]]]
 
@@ -48,7 +48,7 @@ def extract_flows(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: 
 
 def extract_content(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: Any) -> Extracted:
     text = fileobj.read().decode("utf-8")
-    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+    body = split_front_matter(text, getattr(fileobj, "name", "content"))[1]
     offset = text.count("\n", 0, len(text) - len(body))
     for block in blocks_of(body):
         yield offset + _lines(body, block), None, block, ["Markdown: keep **bold**, links and list dashes"]
