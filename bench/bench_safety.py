@@ -58,8 +58,8 @@ def main(verbose: bool = False) -> None:
         result = router.route(r["text"])  # as the app does, with no audience chosen yet
         best = result.flow or result.choices[0]
         right += best == r["flow"]
-        confident += result.confident
-        confident_wrong += result.confident and result.flow != r["flow"]
+        confident += result.flow is not None
+        confident_wrong += result.flow is not None and result.flow != r["flow"]
         if verbose and best != r["flow"]:
             print(f"  ROUTE: {r['flow']} -> {best}: {r['text']}")
     print(f"routing top-1: {_pct(right, len(routed))}")

@@ -21,12 +21,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
+from app.engine import Route
 from app.safety.text import normalise, squeeze_pattern
 
 PERSPECTIVE_FILE = Path(__file__).with_name("perspective.yaml")
@@ -60,25 +60,17 @@ _STOP = frozenset(
 _MIN_WORDS_CONFIDENT = 2
 
 
-@dataclass(frozen=True)
-class RouteResult:
-    flow: str | None  # the flow to start, only when confident
-    confident: bool
-    choices: list[str]  # the three likeliest flow ids, best first
-
-
 def _words(text: str) -> list[str]:
     return [w for w in normalise(text).split() if w not in _STOP]
 
 
-def audience(flow_id: str) -> str:
-    """'youth_sextortion' -> 'youth'."""
-    return flow_id.split("_", 1)[0]
-
-
 class Router:
-    def __init__(self, examples: Mapping[str, Sequence[str]]) -> None:
+    """`examples`: flow id → example phrases; `audiences`: flow id → the
+    audience the flow declares (youth, parents, schools)."""
+
+    def __init__(self, examples: Mapping[str, Sequence[str]], audiences: Mapping[str, str]) -> None:
         self.flows = [f for f, phrases in examples.items() if phrases]
+        self.audience = {f: audiences[f] for f in self.flows}
         self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
         self._vocab = {f: {w for p in examples[f] for w in _words(p)} for f in self.flows}
         df = Counter(w for f in self.flows for w in self._vocab[f])
@@ -112,9 +104,7 @@ class Router:
 
     def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         """All flows (or those of one audience) with scores 0-100, best first."""
-        flows = [
-            f for f in self.flows if audience_filter is None or audience(f) == audience_filter.rstrip("_")
-        ]
+        flows = [f for f in self.flows if audience_filter in (None, self.audience[f])]
         norm = normalise(text or "")
         words = _words(norm)
         if not words:
@@ -128,36 +118,36 @@ class Router:
         return sorted(scored, key=lambda fs: fs[1], reverse=True)
 
     def perspective(self, text: str) -> str | None:
-        """'parent', 'school' or 'youth' when the words show who is writing."""
+        """The audience ('parents', 'schools', 'youth') the words show is writing."""
         norm = normalise(text or "")
         for audience_name, pattern in _perspective_patterns().items():
             if pattern.search(norm):
                 return audience_name
         return None
 
-    def route(self, text: str, hint: str | None = None) -> RouteResult:
-        """`hint`: the audience the person chose; without one, their words' perspective."""
+    def route(self, text: str, hint: str | None = None) -> Route:
+        """A flow to start when the match is confident, else three choices.
+        `hint`: the audience the person chose; without one, their words' perspective."""
         hint = hint or self.perspective(text)
         ranked = self.rank(text)
         informative = len(_words(text or ""))
         if hint:
-            want = hint.rstrip("_")
             ranked = sorted(
-                ((f, s + (HINT_BONUS if audience(f) == want and s > 0 else 0.0)) for f, s in ranked),
+                ((f, s + (HINT_BONUS if self.audience[f] == hint and s > 0 else 0.0)) for f, s in ranked),
                 key=lambda fs: fs[1],
                 reverse=True,
             )
         choices = [f for f, _ in ranked[:3]]
         if not ranked:
-            return RouteResult(None, False, choices)
+            return Route(None, tuple(choices))
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         confident = informative >= _MIN_WORDS_CONFIDENT and top >= THRESHOLD and top - second >= MARGIN
         if hint and not confident:
             # Unclear words: offer the flows of the audience the person already chose.
-            own = [f for f, _ in ranked if audience(f) == hint.rstrip("_")]
+            own = [f for f, _ in ranked if self.audience[f] == hint]
             choices = (own + [f for f in choices if f not in own])[:3]
-        return RouteResult(ranked[0][0] if confident else None, confident, choices)
+        return Route(ranked[0][0] if confident else None, tuple(choices))
 
 
 @functools.cache

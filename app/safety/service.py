@@ -15,12 +15,10 @@ from .crisis import CrisisDetector
 from .crisis import default as default_detector
 from .routing import Router
 
-AUDIENCE_PREFIX = {"youth": "youth_", "parents": "parent_", "schools": "school_"}
-
 
 def router_for(flows: Mapping[str, Flow]) -> Router:
     """A router over the loaded, already-checked flows' example phrases."""
-    return Router({f.id: list(f.phrases) for f in flows.values() if f.phrases})
+    return Router({f.id: list(f.phrases) for f in flows.values()}, {f.id: f.audience for f in flows.values()})
 
 
 class SafetyService:
@@ -36,7 +34,4 @@ class SafetyService:
         return self.detector.is_crisis(text)
 
     def route(self, text: str, audience: str | None) -> Route:
-        result = self.router.route(text, hint=AUDIENCE_PREFIX.get(audience or ""))
-        if result.confident and result.flow:
-            return Route(result.flow)
-        return Route(None, tuple(result.choices))
+        return self.router.route(text, hint=audience)
