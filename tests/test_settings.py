@@ -15,6 +15,18 @@ from app.settings import SettingsError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def flows_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`flask flows check` as an author runs it, with these settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_development_key_is_made_once_and_kept(tmp_path: Path) -> None:
     a = create_app({"INSTANCE_DIR": str(tmp_path)})
     b = create_app({"INSTANCE_DIR": str(tmp_path)})
@@ -84,14 +96,7 @@ def test_broken_flows_stop_the_server_with_one_line_each(tmp_path: Path) -> None
     )
     assert out.returncode == 1
     assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in out.stderr
-    check = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    check = flows_check(env)
     assert check.returncode == 1
     assert "flows/welcome.yaml: state 'audience': unknown target 'nowhere'" in check.stderr
 
@@ -168,12 +173,5 @@ def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path)
     with pytest.raises(ContentError, match=r"agreement_rules\.yaml"):
         create_app({"INSTANCE_DIR": str(tmp_path), "CONTENT_DIR": str(content)})
     env = {**os.environ, "SAFECHAT_CONTENT_DIR": str(content), "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
-    check = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    check = flows_check(env)
     assert check.returncode == 1 and "agreement_rules.yaml" in check.stderr
