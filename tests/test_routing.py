@@ -118,3 +118,30 @@ def test_unclear_text_suggests_the_chosen_audience_first(api: Any) -> None:
 )
 def test_perspective(router: Router, text: str, who: str | None) -> None:
     assert router.perspective(text) == who
+
+
+def test_routing_does_not_depend_on_the_hash_seed() -> None:
+    """Every server process must route the same words the same way."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import csv, hashlib; from pathlib import Path; from app.engine import Engine; "
+        "from app.safety.service import router_for; "
+        "r = router_for(Engine(Path('flows'), Path('content'), 'h' * 40).flows); "
+        "rows = csv.DictReader(open('tests/data/routing.tsv'), delimiter='\\t', quoting=csv.QUOTE_NONE); "
+        "print(hashlib.sha256(repr([(lambda t: (t.flow, t.choices))(r.route(x['text'])) for x in rows]).encode()).hexdigest())"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "5")
+    }
+    assert len(outs) == 1, outs

@@ -77,7 +77,9 @@ class Router:
         n = len(self.flows)
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self._unknown_idf = math.log(1 + n)  # a word no flow uses
-        self._known = list(self._idf)
+        # Sorted: set order varies with the hash seed, and ties in the fuzzy word
+        # match must not route the same words differently in two processes.
+        self._known = sorted(self._idf)
 
     def _closest_word(self, word: str) -> tuple[str, float] | None:
         if word in self._idf:
