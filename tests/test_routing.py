@@ -131,7 +131,8 @@ def test_routing_does_not_depend_on_the_hash_seed() -> None:
         "from app.safety.service import router_for; "
         "r = router_for(Engine(Path('flows'), Path('content'), 'h' * 40).flows); "
         "rows = csv.DictReader(open('tests/data/routing.tsv'), delimiter='\\t', quoting=csv.QUOTE_NONE); "
-        "print(hashlib.sha256(repr([(lambda t: (t.flow, t.choices))(r.route(x['text'])) for x in rows]).encode()).hexdigest())"
+        "routes = [(t.flow, t.choices) for t in (r.route(x['text']) for x in rows)]; "
+        "print(hashlib.sha256(repr(routes).encode()).hexdigest())"
     )
     outs = {
         subprocess.run(
