@@ -58,8 +58,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "client": RateLimiter(cfg["RATE_PER_CLIENT"]),
         },
     }
-    if cfg["PROXY_HOPS"]:  # the client address comes from trusted proxies' X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=cfg["PROXY_HOPS"])  # type: ignore[method-assign]
     i18n.init_app(app, catalogs)
 
     from . import web
@@ -89,4 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    if cfg["PROXY_HOPS"]:  # the client address comes from trusted proxies' X-Forwarded-For
+        # Outside Socket.IO's middleware, so sockets see the real address too.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=cfg["PROXY_HOPS"])  # type: ignore[method-assign]
     return app

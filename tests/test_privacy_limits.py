@@ -138,3 +138,66 @@ def test_counters_keep_only_flow_state_day_counts(tmp_path: Path) -> None:
     rows = {(r["flow"], r["state"]): r["count"] for r in Database(path)["counters"].rows}
     assert rows == {("welcome", "audience"): 3, ("welcome", "parent_menu"): 1}
     assert set(Database(path)["counters"].columns_dict) == {"day", "flow", "state", "count"}
+
+
+def socket_acts(base: str, n: int, headers: dict[str, str]) -> list[str]:
+    """Connects one real Socket.IO client, sends n start actions and returns
+    what came back for each: "turn" or the problem's code."""
+    client = sio_client.Client(reconnection=False)
+    got: list[str] = []
+    client.on("turn", lambda _t: got.append("turn"), namespace="/chat")
+    client.on("problem", lambda p: got.append(p["error"]["code"]), namespace="/chat")
+    client.connect(base, namespaces=["/chat"], transports=["websocket"], headers=headers)
+    try:
+        for i in range(n):
+            client.emit("act", {}, namespace="/chat")
+            for _ in range(200):  # at most 10 s for each answer
+                if len(got) > i:
+                    break
+                client.sleep(0.05)
+    finally:
+        client.disconnect()
+    return got
+
+
+def test_behind_a_proxy_each_person_has_their_own_limit_on_every_transport(tmp_path: Path) -> None:
+    """With SAFECHAT_PROXY_HOPS=1 the client address is the proxy's
+    X-Forwarded-For, for sockets as for HTTP; otherwise everyone behind
+    nginx would share one allowance and one busy person would block all."""
+    from live import Server
+
+    server = Server(
+        str(tmp_path),
+        extra_env={
+            "SAFECHAT_PROXY_HOPS": "1",
+            "SAFECHAT_RATE_PER_CLIENT": "2/60",
+            "SAFECHAT_RATE_PER_CONNECTION": "0",
+        },
+    )
+    server.start()
+    try:
+        assert socket_acts(server.base, 3, {"X-Forwarded-For": "203.0.113.1"}) == [
+            "turn",
+            "turn",
+            "rate_limited",
+        ]
+        assert socket_acts(server.base, 1, {"X-Forwarded-For": "203.0.113.2"}) == ["turn"]
+
+        def api(address: str) -> int:
+            req = urllib.request.Request(
+                server.base + "/api/v1/turn",
+                data=b"{}",
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Forwarded-For": address},
+            )
+            try:
+                return int(urllib.request.urlopen(req, timeout=5).status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert [api("203.0.113.3") for _ in range(3)] == [200, 200, 429]
+        assert api("203.0.113.4") == 200
+        # One allowance per address across transports: the socket person has none left.
+        assert api("203.0.113.1") == 429
+    finally:
+        server.stop()
