@@ -12,12 +12,14 @@ from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, i18n, settings
+from .chat.turns import Turns
 from .engine import Engine
 from .limits import RateLimiter
 from .safety.service import SafetyService
 from .store import Counters, open_db
 
-# Module-level so transports can register handlers; bound in create_app.
+# One per process, bound to the app in create_app (chat.socket then adds
+# the /chat events to its server).
 socketio = SocketIO()
 
 
@@ -53,15 +55,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "engine": flows,
         "counters": counters,
         "catalogs": catalogs,
-        "limits": {
-            "connection": RateLimiter(cfg["RATE_PER_CONNECTION"]),
-            "client": RateLimiter(cfg["RATE_PER_CLIENT"]),
-        },
+        "turns": Turns(
+            flows,
+            client=RateLimiter(cfg["RATE_PER_CLIENT"]),
+            connection=RateLimiter(cfg["RATE_PER_CONNECTION"]),
+            counters=counters,
+        ),
     }
     i18n.init_app(app, catalogs)
 
     from . import web
     from .chat import bp as chat_bp
+    from .chat import socket as chat_socket
     from .parents import bp as parents_bp
     from .report import bp as report_bp
 
@@ -84,9 +89,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=origins or None,
         max_http_buffer_size=cfg["MAX_BODY"],
         manage_session=False,  # no Flask session is used; copying one per event costs ~20 µs
+        serializer=chat_socket.TextPacket,
         logger=False,
         engineio_logger=False,
     )
+    chat_socket.init_app(app, socketio)
     if cfg["PROXY_HOPS"]:  # the client address comes from trusted proxies' X-Forwarded-For
         # Outside Socket.IO's middleware, so sockets see the real address too.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg["PROXY_HOPS"], x_proto=cfg["PROXY_HOPS"])  # type: ignore[method-assign]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.sessions import SessionInterface
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -59,7 +60,20 @@ def problem_response(status: int, code: str | None = None, headers: dict[str, st
     return resp
 
 
+class NoSessions(SessionInterface):
+    """The chat sets no cookies. Flask then gives every request a null
+    session, which refuses writes, instead of checking a signed cookie."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = NoSessions()
+
     @app.before_request
     def refuse_uploads() -> Response | None:
         ctype = (request.content_type or "").lower()

@@ -104,6 +104,26 @@ def test_socket_event_without_data(socket_client: Any) -> None:
     assert received and received[0]["name"] == "problem"
 
 
+def test_socket_handler_failure_is_a_kind_problem_and_logs_no_words(
+    app: Any, socket_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in a turn must not leave the person waiting: they get a Problem,
+    the log says what failed and where but never what they typed, and the
+    next action works."""
+    engine = app.extensions["safechat"]["engine"]
+
+    def broken(raw: Any) -> Any:
+        raise ValueError(f"could not handle {raw!r}")
+
+    monkeypatch.setattr(engine, "act", broken)
+    kind, problem = socket_act(socket_client, {"say": "my secret words"})
+    assert kind == "problem" and problem["error"]["code"] == "bad_request"
+    assert "ValueError" in caplog.text and "test_transports.py" in caplog.text
+    assert "secret words" not in caplog.text
+    monkeypatch.undo()
+    assert socket_act(socket_client, {})[0] == "turn"
+
+
 def test_no_js_page_renders_forms(client: FlaskClient) -> None:
     res = client.get("/chat")
     html = res.get_data(as_text=True)
@@ -207,6 +227,15 @@ def test_security_headers(client: FlaskClient) -> None:
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert "camera=()" in res.headers["Permissions-Policy"]
     assert "Set-Cookie" not in res.headers
+
+
+def test_no_code_can_set_a_session_cookie(app: Any) -> None:
+    """No cookies by construction: a write to Flask's session fails loudly
+    instead of quietly sending a cookie that could tie visits together."""
+    from flask import session
+
+    with app.test_request_context("/"), pytest.raises(RuntimeError, match="session is unavailable"):
+        session["seen"] = True
 
 
 def test_cross_origin_socket_refused(client: FlaskClient) -> None:

@@ -6,14 +6,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
+from ..engine import Engine
 from . import bp
-from .turns import engine, take_turn
+from .turns import Turns
 
 FORM_FIELDS = ("token", "choose", "say", "locale", "start")
+
+
+def turns() -> Turns:
+    return current_app.extensions["safechat"]["turns"]  # type: ignore[no-any-return]
+
+
+def engine() -> Engine:
+    return turns().engine
+
+
+def take_turn(raw: Any) -> tuple[dict[str, Any], bool]:
+    return turns().take(raw, request.remote_addr)
 
 
 @bp.post("/api/v1/turn")

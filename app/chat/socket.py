@@ -1,31 +1,65 @@
 """Socket.IO namespace /chat: the client emits ``act``, we emit ``turn`` or
-``problem`` to that client only."""
+``problem`` to that client only.
+
+The handlers sit on python-socketio's server itself rather than behind
+Flask-SocketIO's decorator, which builds and tears down a whole Flask
+request context for every event (~13% of a turn's CPU in the server, see
+README, Performance); a turn needs only the engine and the address the
+socket connected from."""
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
-from flask import current_app, request
-from flask_socketio import emit
+from flask import Flask
+from flask_socketio import SocketIO
+from socketio.packet import Packet
 
-from .. import socketio
-from .turns import engine, take_turn
+from .turns import Turns
 
 NAMESPACE = "/chat"
+log = logging.getLogger(__name__)
 
 
-@socketio.on("act", namespace=NAMESPACE)
-def on_act(data: Any = None, *_extra: Any) -> None:
-    result, ok = take_turn(data, connection=request.sid)  # type: ignore[attr-defined]
-    emit("turn" if ok else "problem", result)
+class TextPacket(Packet):
+    """Turns are JSON text, never bytes: skip python-socketio's walk of every
+    nested value of every packet looking for binary attachments."""
+
+    uses_binary_events = False
 
 
-@socketio.on("disconnect", namespace=NAMESPACE)
-def on_disconnect(*_args: Any) -> None:
-    current_app.extensions["safechat"]["limits"]["connection"].forget(request.sid)  # type: ignore[attr-defined]
+def init_app(app: Flask, socketio: SocketIO) -> None:
+    """Registers the /chat events on the server `socketio.init_app` just made."""
+    server = socketio.server
 
+    def turns_for(sid: str) -> tuple[Turns, dict[str, Any]]:
+        # The app the socket connected to (Flask-SocketIO puts it in the
+        # environ); tests run several apps on one SocketIO.
+        environ = server.get_environ(sid, NAMESPACE) or {}
+        return (environ.get("flask.app") or app).extensions["safechat"]["turns"], environ
 
-@socketio.on_error(NAMESPACE)
-def on_error(_exc: Exception) -> None:
-    # A handler failed: the client still gets a kind answer and keeps its place.
-    emit("problem", engine().problem_for("bad_request"))
+    def on_act(sid: str, data: Any = None, *_extra: Any) -> None:
+        try:
+            turns, environ = turns_for(sid)
+            result, ok = turns.take(data, environ.get("REMOTE_ADDR"), connection=sid)
+        except Exception as exc:  # the person still gets a kind answer and keeps their place
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            # Type and place only: an exception's message could quote what was typed.
+            log.error("act failed: %s at %s:%s", type(exc).__name__, where.filename, where.lineno)
+            result, ok = app.extensions["safechat"]["engine"].problem_for("bad_request"), False
+        # The answer goes to this socket on this process: with a message
+        # queue it need not travel through Redis to come back here.
+        server.emit("turn" if ok else "problem", result, to=sid, namespace=NAMESPACE, ignore_queue=True)
+
+    def on_disconnect(sid: str, *_reason: Any) -> None:
+        turns_for(sid)[0].connection.forget(sid)
+
+    server.on("act", on_act, namespace=NAMESPACE)
+    server.on("disconnect", on_disconnect, namespace=NAMESPACE)
+    # A person acts one step at a time, so a socket's events are handled in
+    # order where they arrive instead of each in a new greenlet (two spawns
+    # per event otherwise: one by Engine.IO, one by Socket.IO).
+    server.async_handlers = False
+    server.eio.async_handlers = False
