@@ -42,7 +42,7 @@ catalogs: $(VENV)/.run
 	  $(VENV)/bin/pybabel -q compile -d locales; fi
 
 run: $(VENV)/.run build catalogs
-	ulimit -n 65536 2>/dev/null || true; $(PY) -m app
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m app
 
 test: $(VENV)/.test build catalogs
 	$(PY) -m pytest
