@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -32,6 +31,7 @@ if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
 
 from . import create_app, socketio
 from .engine import ContentError, FlowError
+from .serving import tune_gc
 from .settings import SettingsError
 
 
@@ -46,15 +46,7 @@ def main() -> None:
     except (ContentError, SettingsError) as exc:
         print(f"The chat will not start: {exc}", file=sys.stderr)
         sys.exit(1)
-    # Garbage collection pauses every socket's turn (README, Performance). The
-    # app's own ~70,000 objects (flows, content, catalogs, machines) live as
-    # long as the process, so no collection need walk them; and collecting
-    # the young generation every 10,000 allocations instead of 700 lets a
-    # turn's short-lived objects die first, so fewer reach the older
-    # generations whose collections take 50-400 ms with 5,000 sockets open.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
+    tune_gc()
     # A service manager stops us with SIGTERM: keep the last batch of counts.
     counters = app.extensions["safechat"]["counters"]
     signal.signal(signal.SIGTERM, lambda *_: (counters.flush(), os._exit(0)))

@@ -13,6 +13,7 @@ import logging
 import traceback
 from typing import Any
 
+import socketio
 from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
@@ -30,9 +31,9 @@ class TextPacket(Packet):
     uses_binary_events = False
 
 
-def init_app(app: Flask, socketio: SocketIO) -> None:
-    """Registers the /chat events on the server `socketio.init_app` just made."""
-    server = socketio.server
+def init_app(app: Flask, flask_socketio: SocketIO) -> None:
+    """Registers the /chat events on the server `init_app` just made."""
+    server = flask_socketio.server
 
     def turns_for(sid: str) -> tuple[Turns, dict[str, Any]]:
         # The app the socket connected to (Flask-SocketIO puts it in the
@@ -58,8 +59,12 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
 
     server.on("act", on_act, namespace=NAMESPACE)
     server.on("disconnect", on_disconnect, namespace=NAMESPACE)
-    # A person acts one step at a time, so a socket's events are handled in
-    # order where they arrive instead of each in a new greenlet (two spawns
-    # per event otherwise: one by Engine.IO, one by Socket.IO).
+    handle_in_order(server)
+
+
+def handle_in_order(server: socketio.Server) -> None:
+    """A person acts one step at a time, so each socket's events are handled
+    in order where they arrive instead of each in a new greenlet (two spawns
+    per event otherwise: one by Engine.IO, one by Socket.IO)."""
     server.async_handlers = False
     server.eio.async_handlers = False
