@@ -1,12 +1,14 @@
 """SQLite storage via sqlite-utils. Only what must outlive a conversation:
-aggregate counters (flow/state/day, no per-person rows) and hash reports."""
+aggregate counters (flow/state/day, no per-person rows), hash reports, and
+for 15 minutes the times of wrong PIN tries."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlite_utils import Database, Migrations
 
@@ -26,6 +28,31 @@ def open_db(path: str) -> Database:
     db.execute("PRAGMA journal_mode=WAL")
     migrations.apply(db)
     return db
+
+
+@contextmanager
+def connection(path: str) -> Iterator[Database]:
+    """A short-lived connection; waits up to 5 s for another writer."""
+    db = Database(path)
+    db.execute("PRAGMA busy_timeout = 5000")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def write_transaction(path: str) -> Iterator[Database]:
+    """One serialised write transaction (BEGIN IMMEDIATE): every process
+    sharing the file takes its turn, so a read-then-write inside is atomic."""
+    with connection(path) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.rollback()
+            raise
+        db.conn.commit()
 
 
 class Counters:
@@ -102,3 +129,12 @@ def m002_hash_reports(db: Database) -> None:
         foreign_keys=[("case_reference", "hash_reports", "case_reference")],
     )
     db.table("report_hashes").create_index(["signal_type", "value"])
+
+
+@migrations()
+def m003_pin_tries(db: Database) -> None:
+    """Wrong case reference/PIN tries (app/report/limits.py): the reference
+    and the second of each try, deleted once 15 minutes old."""
+    db.table("pin_tries").create({"case_reference": str, "at": float}, not_null={"case_reference", "at"})
+    db.table("pin_tries").create_index(["case_reference"])
+    db.table("pin_tries").create_index(["at"])

@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlite_utils import Database
 
 from app import create_app
 from app.report import refs, reports
 from app.report.limits import FailureLimiter
 from app.report.problems import EXTENSION
 from app.settings import SettingsError
+from app.store import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -400,7 +402,8 @@ def test_pin_tries_are_limited_per_case(
     client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(app.extensions[EXTENSION], "limiter", FailureLimiter(clock=lambda: now[0]))
+    limiter = FailureLimiter(app.config["SAFECHAT"]["DATABASE"], clock=lambda: now[0])
+    monkeypatch.setattr(app.extensions[EXTENSION], "limiter", limiter)
     ref = submit(client).get_json()["case_reference"]
     other = submit(client).get_json()["case_reference"]
     for _ in range(5):
@@ -422,9 +425,11 @@ def test_missing_cases_are_limited_the_same_way(client: FlaskClient) -> None:
     assert login(client, "status", ghost.lower()).status_code == 429  # the same case, however typed
 
 
-def test_limiter_window_and_bound() -> None:
+def test_limiter_window_and_forgetting(tmp_path: Path) -> None:
     now = [0.0]
-    limiter = FailureLimiter(max_failures=2, window=10, max_keys=3, clock=lambda: now[0])
+    db = str(tmp_path / "t.db")
+    open_db(db).close()
+    limiter = FailureLimiter(db, max_failures=2, window=10, clock=lambda: now[0])
     assert limiter.attempt("a") == 0
     now[0] = 5
     assert limiter.attempt("a") == 0
@@ -434,17 +439,40 @@ def test_limiter_window_and_bound() -> None:
     assert limiter.attempt("a") == 5
     limiter.succeeded("a")
     assert limiter.attempt("a") == 0
-    for key in "bcde":
-        limiter.attempt(key)
-    assert len(limiter._failures) == 3 and "b" not in limiter._failures
+    limiter.attempt("b")
+    now[0] = 30
+    limiter.attempt("c")
+    # Tries older than the window are gone from the database, for every case.
+    assert [r["case_reference"] for r in Database(db)["pin_tries"].rows] == ["c"]
 
 
-def test_limiter_counts_a_try_before_its_pin_is_checked() -> None:
+def test_limiter_counts_a_try_before_its_pin_is_checked(tmp_path: Path) -> None:
     """Guesses sent in parallel each reserve a try before the slow PIN check,
     so the sixth is refused even if none of the first five has finished."""
-    limiter = FailureLimiter(max_failures=5)
+    db = str(tmp_path / "t.db")
+    open_db(db).close()
+    limiter = FailureLimiter(db, max_failures=5)
     assert [limiter.attempt("K") for _ in range(6)][:5] == [0] * 5
     assert limiter.attempt("K") > 0
+
+
+def test_processes_share_one_count_of_tries(tmp_path: Path) -> None:
+    """Behind a load balancer each guess may reach a different process: the
+    count lives in the shared database, so two processes give no extra tries,
+    even guessing at the same moment."""
+    db = str(tmp_path / "t.db")
+    open_db(db).close()
+    code = (
+        "import sys; from app.report.limits import FailureLimiter; "
+        "lim = FailureLimiter(sys.argv[1]); "
+        "print(sum(lim.attempt('SAME') == 0 for _ in range(4)))"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(3)
+    ]
+    allowed = sum(int(p.communicate(timeout=60)[0]) for p in procs)
+    assert allowed == 5  # 12 guesses from 3 processes, 5 allowed in all
 
 
 # --- withdrawing ------------------------------------------------------------

@@ -20,7 +20,7 @@ def _setup(state: BlueprintSetupState) -> None:
     cfg = state.app.config["SAFECHAT"]
     state.app.extensions[EXTENSION] = ReportService(
         reports=Reports(cfg["DATABASE"]),
-        limiter=FailureLimiter(),
+        limiter=FailureLimiter(cfg["DATABASE"]),
         per_address=RateLimiter(cfg["RATE_HASH_REPORTS"]),
         partners=PartnerTokens(cfg["PARTNER_TOKENS"], production=cfg["ENV"] == "production"),
     )

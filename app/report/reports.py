@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
+from ..store import connection, write_transaction
 from . import refs
 from .validate import NewReport
 
@@ -69,26 +69,12 @@ class Reports:
     def __init__(self, path: str):
         self.path = path
 
-    @contextmanager
-    def _db(self) -> Iterator[Database]:
-        db = Database(self.path)
-        db.execute("PRAGMA busy_timeout = 5000")
-        try:
-            yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[Database]:
+        return connection(self.path)
 
-    @contextmanager
-    def _write(self) -> Iterator[Database]:
+    def _write(self) -> AbstractContextManager[Database]:
         """One serialised write transaction, so change_seq can't be handed out twice."""
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.conn.rollback()
-                raise
-            db.conn.commit()
+        return write_transaction(self.path)
 
     @staticmethod
     def _next_seq(db: Database) -> int:
