@@ -193,6 +193,9 @@ def test_api_tampered_token(api: Any) -> None:
         (b"--b\r\n\r\n--b--", "multipart/form-data; boundary=b", 415),
         (b"x", "image/jpeg", 415),
         (b"[" * 5000 + b"]" * 5000, "application/json", 400),
+        # The report API's rules too (one parser): a repeated key, NaN.
+        (b'{"choose": "parent", "choose": "young_person"}', "application/json", 400),
+        (b'{"start": NaN}', "application/json", 400),
     ],
 )
 def test_api_wrong_bodies(client: FlaskClient, data: bytes, ctype: str, status: int) -> None:

@@ -3,13 +3,13 @@ JavaScript."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
+from .. import strict_json
 from ..engine import Engine
 from . import bp
 from .turns import Turns
@@ -35,8 +35,8 @@ def api_turn() -> tuple[Response, int]:
         result = engine().problem_for("unsupported_media")
         return jsonify(result), 415
     try:
-        raw = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):  # bad JSON or UTF-8, or nesting deep enough to blow the stack
+        raw = strict_json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):  # not strict JSON, or nesting deep enough to blow the stack
         return jsonify(engine().problem_for("bad_request")), 400
     result, ok = take_turn(raw)
     if ok:

@@ -3,11 +3,11 @@ exactly right is refused with a Problem code (content/en/common/problems/)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from .. import strict_json
 from . import refs
 
 # signal type -> lowercase hex length
@@ -49,22 +49,11 @@ class CaseLogin:
     pin: str
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise Invalid("unknown_field")
-    return dict(pairs)
-
-
-def _reject_constant(name: str) -> Any:
-    raise Invalid("bad_request")  # NaN, Infinity: not JSON
-
-
 def parse_json(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
-    except Invalid:
-        raise
+        data = strict_json.loads(body)
+    except strict_json.DuplicateKey as exc:
+        raise Invalid("unknown_field") from exc
     except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, or absurd nesting
         raise Invalid("bad_request") from exc
     if not isinstance(data, dict):
