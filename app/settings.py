@@ -103,13 +103,29 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not cfg["DATABASE"]:
         cfg["DATABASE"] = str(Path(cfg["INSTANCE_DIR"]) / "safechat.db")
     cfg["SECRET_KEY"] = _secret_key(cfg)
+    cfg["PARTNER_TOKENS"] = _partner_tokens(cfg)
     return cfg
+
+
+MIN_PRODUCTION_SECRET = 32  # characters, for the secret key and each partner token
+
+
+def _partner_tokens(cfg: dict[str, Any]) -> tuple[str, ...]:
+    """The comma-separated tokens partners may export hashes with."""
+    tokens = tuple(t.strip() for t in str(cfg["PARTNER_TOKENS"] or "").split(",") if t.strip())
+    if cfg["ENV"] == "production" and any(len(t) < MIN_PRODUCTION_SECRET for t in tokens):
+        raise SettingsError(
+            f"SAFECHAT_PARTNER_TOKENS: every partner token must be {MIN_PRODUCTION_SECRET}+ random "
+            "characters in production. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return tokens
 
 
 def _secret_key(cfg: dict[str, Any]) -> str:
     key = str(cfg["SECRET_KEY"] or "")
     if cfg["ENV"] == "production":
-        if len(key) < 32:
+        if len(key) < MIN_PRODUCTION_SECRET:
             raise SettingsError(
                 "SAFECHAT_SECRET_KEY must be set (32+ random characters) in production: "
                 "it signs every conversation. Generate one with: "

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlite_utils import Database
 
-from app import create_app
+from app import create_app, settings
 from app.report import refs, reports
 from app.report.limits import FailureLimiter
 from app.report.problems import EXTENSION
@@ -636,6 +636,9 @@ def test_production_refuses_short_partner_tokens(tmp_path: Path) -> None:
     base = {"INSTANCE_DIR": str(tmp_path), "ENV": "production", "SECRET_KEY": "k" * 40}
     with pytest.raises(SettingsError, match="SAFECHAT_PARTNER_TOKENS"):
         create_app({**base, "PARTNER_TOKENS": f"{TOKEN},short-token"})
+    # Checked with the other settings, before any part of the app is built.
+    with pytest.raises(SettingsError, match="SAFECHAT_PARTNER_TOKENS"):
+        settings.load({**base, "PARTNER_TOKENS": "short-token"})
     app = create_app({**base, "PARTNER_TOKENS": TOKEN})
     assert export(app.test_client()).status_code == 200
     # development accepts short tokens (local testing)

@@ -22,7 +22,7 @@ def _setup(state: BlueprintSetupState) -> None:
         reports=Reports(cfg["DATABASE"]),
         limiter=FailureLimiter(cfg["DATABASE"]),
         per_address=RateLimiter(cfg["RATE_HASH_REPORTS"]),
-        partners=PartnerTokens(cfg["PARTNER_TOKENS"], production=cfg["ENV"] == "production"),
+        partners=PartnerTokens(cfg["PARTNER_TOKENS"]),
     )
 
 
