@@ -67,6 +67,20 @@ def test_words_for_young_people_are_plain(client: FlaskClient) -> None:
     assert reading_grade(text) <= 5.0  # US grade 4-5 is about age 9-10
 
 
+@pytest.mark.parametrize(("lang", "words"), [("en", "choose up to {n} pictures"), ("cy", "hyd at {n} llun")])
+def test_too_many_files_message_matches_the_real_limit(client: FlaskClient, lang: str, words: str) -> None:
+    """A picture makes three fingerprints (MD5, SHA-256, PDQ), a video two: the
+    number the page promises must fit the API's limit, in every language."""
+    from app.report.validate import MAX_HASHES
+
+    html = client.get(f"{PAGE}?lang={lang}").get_data(as_text=True)
+    message = re.search(r'data-too-many="([^"]*)"', html)
+    assert message, "the page has no too-many-files message"
+    promised = MAX_HASHES // 3
+    assert words.format(n=promised) in message[1]
+    assert promised * 3 <= MAX_HASHES < (promised + 1) * 3
+
+
 # --- the real app in a real browser -----------------------------------------
 
 
