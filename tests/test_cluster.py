@@ -47,8 +47,14 @@ def holding(backends: dict[int, int]) -> list[int]:
 
 
 def test_killing_a_backend_mid_conversation_loses_nothing(cluster: dict[str, Any]) -> None:
+    """The browser's client reconnects by itself (tests/test_browser_chat.py);
+    here the Python client reconnects explicitly, as that one does, because
+    python-socketio's own automatic reconnection sometimes never starts when
+    the server dies (it checks its Engine.IO state, which a crash can already
+    have moved on). What is under test is the server side: any process
+    carries on a conversation from its token alone."""
     turns: list[dict[str, Any]] = []
-    sio = socketio.Client(reconnection=True, reconnection_delay=0.1, reconnection_delay_max=0.5)
+    sio = socketio.Client(reconnection=False)
     sio.on("turn", turns.append, namespace="/chat")
     sio.on("problem", lambda p: turns.append({"problem": p}), namespace="/chat")
 
@@ -62,7 +68,10 @@ def test_killing_a_backend_mid_conversation_loses_nothing(cluster: dict[str, Any
         assert "problem" not in turns[-1], turns[-1]
         return turns[-1]
 
-    sio.connect(cluster["base"], namespaces=["/chat"], transports=["websocket"], wait_timeout=10)
+    def connect() -> None:
+        sio.connect(cluster["base"], namespaces=["/chat"], transports=["websocket"], wait_timeout=10)
+
+    connect()
     try:
         turn = act({})
         turn = act({"token": turn["token"], "choose": "young_person"})
@@ -72,16 +81,14 @@ def test_killing_a_backend_mid_conversation_loses_nothing(cluster: dict[str, Any
 
         ports = holding(cluster["backends"])
         assert len(ports) == 1, ports
-        old_sid = sio.get_sid("/chat")
         os.kill(cluster["backends"][ports[0]], signal.SIGKILL)  # a crash, not a clean stop
 
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if sio.connected and sio.get_sid("/chat") not in (None, old_sid):
-                break
+        while sio.connected and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert sio.get_sid("/chat") not in (None, old_sid), "the client did not reconnect"
-        assert holding(cluster["backends"]) != ports  # now on the other process
+        assert not sio.connected, "the client never noticed its server died"
+        connect()  # nginx sends the new socket to a process that is alive
+        assert holding(cluster["backends"]) not in ([], ports)  # now on the other process
 
         again = act({"token": turn["token"]})  # pick up from the token alone
         assert (again["flow"], again["state"]) == where
@@ -90,4 +97,4 @@ def test_killing_a_backend_mid_conversation_loses_nothing(cluster: dict[str, Any
         after = act({"token": again["token"], "choose": option})
         assert after["token"] != again["token"]
     finally:
-        sio.disconnect()
+        sio.shutdown()
