@@ -22,6 +22,7 @@ from app.safety.text import normalise, squeeze_pattern
 DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
 _DEF_REF = re.compile(r"<(\w+)>")
 _FUZZY_MIN_LEN = 5  # shorter words collide too easily ("sucks" vs "sui...")
+_WORD = re.compile(r"\S+")  # normalised text is words separated by single spaces
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,26 @@ class _Group:
     exceptions: tuple[re.Pattern[str], ...]
     fuzzy: tuple[str, ...] = field(default=())
 
-    def hit(self, text: str, words: list[str], fuzzy_min: float) -> bool:
+    def hit(self, text: str, fuzzy_min: float) -> bool:
         excused = [m.span() for rx in self.exceptions for m in rx.finditer(text)]
+
+        def is_excused(start: int, end: int) -> bool:
+            # An idiom or negation excuses only what overlaps it, so a second,
+            # separate phrase in the same message still counts.
+            return any(start < b and a < end for a, b in excused)
+
         for rx in self.patterns:
             for m in rx.finditer(text):
-                # An idiom excuses only a hit that overlaps it, so a second,
-                # separate phrase in the same message still counts.
-                if not any(m.start() < b and a < m.end() for a, b in excused):
+                if not is_excused(*m.span()):
                     return True
-        return any(
-            fuzz.ratio(word, target) >= fuzzy_min
-            for word in words
-            if len(word) >= _FUZZY_MIN_LEN
-            for target in self.fuzzy
-        )
+        if not self.fuzzy:
+            return False
+        for m in _WORD.finditer(text):
+            word = m[0]
+            if len(word) >= _FUZZY_MIN_LEN and not is_excused(*m.span()):
+                if any(fuzz.ratio(word, target) >= fuzzy_min for target in self.fuzzy):
+                    return True
+        return False
 
 
 def _compile(source: str, defs: dict[str, str]) -> re.Pattern[str]:
@@ -87,8 +94,7 @@ class CrisisDetector:
         norm = normalise(text or "")
         if not norm:
             return []
-        words = norm.split()
-        return [g.name for g in self.groups if g.hit(norm, words, self.fuzzy_min)]
+        return [g.name for g in self.groups if g.hit(norm, self.fuzzy_min)]
 
     def is_crisis(self, text: str) -> bool:
         return bool(self.matches(text))
