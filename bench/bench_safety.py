@@ -2,8 +2,12 @@
 
     python -m bench.bench_safety [-v]     (-v lists every miss)
 
-Prints crisis recall / false alarms on tests/data/crisis.tsv, routing top-1
-on tests/data/routing.tsv, and how the confidence threshold behaves.
+Prints crisis recall / false alarms on tests/data/crisis.tsv (the patterns
+were written against it, so it is in-sample), then on
+tests/data/crisis_heldout.tsv: 240 messages written blind to the patterns,
+which the patterns are never tuned against (read its misses and it stops
+measuring anything: write a fresh set instead). Then routing top-1 on
+tests/data/routing.tsv, and how the confidence threshold behaves.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}% ({n}/{d})" if d else "n/a (0/0)"
 
 
-def main(verbose: bool = False) -> None:
+def crisis_line(name: str, verbose: bool) -> None:
     detector = default()
-    rows = _tsv("crisis.tsv")
+    rows = _tsv(name)
     crisis = [r["text"] for r in rows if r["label"] == "crisis"]
     ok = [r["text"] for r in rows if r["label"] == "ok"]
     t0 = time.perf_counter()
@@ -42,14 +46,19 @@ def main(verbose: bool = False) -> None:
     alarms = [t for t in ok if detector.is_crisis(t)]
     per_msg = (time.perf_counter() - t0) / len(rows) * 1e6
     print(
-        f"crisis recall: {_pct(len(crisis) - len(missed), len(crisis))}, "
-        f"false alarms: {_pct(len(alarms), len(ok))}  [{per_msg:.0f} µs/message]"
+        f"{name}: crisis recall {_pct(len(crisis) - len(missed), len(crisis))}, "
+        f"false alarms {_pct(len(alarms), len(ok))}  [{per_msg:.0f} µs/message]"
     )
     if verbose:
         for t in missed:
             print("  MISSED:", t)
         for t in alarms:
             print("  ALARM: ", t, detector.matches(t))
+
+
+def main(verbose: bool = False) -> None:
+    crisis_line("crisis.tsv", verbose)
+    crisis_line("crisis_heldout.tsv", verbose=False)  # never list its misses: see the docstring
 
     router = router_for(Engine(ROOT / "flows", ROOT / "content", "b" * 40).flows)  # what the app routes with
     routed = _tsv("routing.tsv")
