@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.safety import crisis
 from app.safety.text import normalise, squeeze_pattern
 
-CORPUS = Path(__file__).parent / "data" / "crisis.tsv"
+CORPUS = Path(__file__).resolve().parent.parent / "app" / "safety" / "crisis_examples.tsv"
 MAX_FALSE_ALARM_RATE = 0.10
 
 
@@ -30,14 +31,59 @@ def test_corpus_shape() -> None:
     assert len(set(CRISIS) | set(OK)) == len(ROWS), "duplicate lines"
 
 
+PATTERNS_ONLY = crisis.CrisisDetector.from_file(crisis.DEFAULT_PATH)
+
+
 @pytest.mark.parametrize("text", CRISIS)
 def test_crisis_detected(text: str) -> None:
-    assert crisis.default().is_crisis(text), f"missed crisis: {text!r}"
+    # By the reviewable patterns alone: the model (fitted on these very lines)
+    # is a backstop for new phrasings, not a place to hide a pattern's gap.
+    assert PATTERNS_ONLY.is_crisis(text), f"missed crisis: {text!r}"
+    assert crisis.default().is_crisis(text)
 
 
 def test_false_alarm_rate() -> None:
     alarms = [t for t in OK if crisis.default().is_crisis(t)]
     assert len(alarms) / len(OK) <= MAX_FALSE_ALARM_RATE, alarms
+
+
+def test_model_scores_exactly_as_scikit_learn_would() -> None:
+    """The hand-read weights give scikit-learn's own probabilities, for every
+    example: scoring cannot drift from what was fitted."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from app.safety.model import C, CrisisModel, vectorizers
+
+    pos = [normalise(t) for t in CRISIS]
+    neg = [normalise(t) for t in OK]
+    features = vectorizers()
+    x = features.fit_transform(pos + neg)
+    reference = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(
+        x, [1] * len(pos) + [0] * len(neg)
+    )
+    texts = [*pos, *neg, "an unseen message with zzqx words", ""]
+    expected = reference.predict_proba(features.transform(texts))[:, 1]
+    model = CrisisModel(pos, neg)
+    got = np.array([model.probability(t) for t in texts])
+    assert np.allclose(got, expected, atol=1e-9)
+
+
+def test_model_catches_what_patterns_let_through_and_is_named() -> None:
+    from app.safety.model import CrisisModel
+
+    model = CrisisModel(["i will walk into the marsh tonight"] * 3, ["the marsh walk was lovely"] * 3)
+    detector = crisis.CrisisDetector({"groups": {}}, model)
+    assert detector.matches("walk into the marsh tonight") == ["model"]
+    assert detector.matches("lovely walk") == []
+
+
+def test_flow_phrases_are_not_crises(app: Any) -> None:
+    """A person typing what a flow expects is routed there, not shown the
+    crisis card: the app's detector learns the phrases as ordinary."""
+    engine = app.extensions["safechat"]["engine"]
+    phrases = [p for f in engine.flows.values() for p in f.phrases]
+    assert [p for p in phrases if engine.safety.is_crisis(p)] == []
 
 
 @pytest.mark.parametrize(

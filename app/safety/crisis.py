@@ -2,8 +2,10 @@
 
 Every free-text message is checked before anything else. The patterns are
 data (crisis.yaml beside this file, with comments on each group and on the
-borderline decisions); this module only loads, normalises and matches. No
-network and no model: it must be fast, predictable and reviewable.
+borderline decisions); this module loads, normalises and matches them, and
+asks the crisis model (model.py) about any message they let through. No
+network: it must be fast, predictable and reviewable; the model is fitted
+from reviewable examples at start-up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from app.safety.model import CrisisModel, read_examples
 from app.safety.text import normalise, squeeze_pattern
 
 DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
@@ -62,9 +65,11 @@ def _compile(source: str, defs: dict[str, str]) -> re.Pattern[str]:
 
 
 class CrisisDetector:
-    """Matches normalised text against named groups of crisis patterns."""
+    """Matches normalised text against named groups of crisis patterns, then
+    (if given) the model: its name is "model" in `matches`."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], model: CrisisModel | None = None) -> None:
+        self.model = model
         defs = {
             name: re.sub(r"\s*\|\s*", "|", str(value).strip())
             for name, value in (config.get("defs") or {}).items()
@@ -94,16 +99,29 @@ class CrisisDetector:
         norm = normalise(text or "")
         if not norm:
             return []
-        return [g.name for g in self.groups if g.hit(norm, self.fuzzy_min)]
+        hits = [g.name for g in self.groups if g.hit(norm, self.fuzzy_min)]
+        if not hits and self.model is not None and self.model.flags(norm):
+            hits.append("model")
+        return hits
 
     def is_crisis(self, text: str) -> bool:
         return bool(self.matches(text))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
+    """The bundled patterns, and the model fitted on the bundled examples with
+    `ordinary` (the flows' routing phrases) as more ordinary messages. Built
+    once for each set of phrases."""
+    crisis, examples_ok = read_examples()
+    model = CrisisModel([normalise(t) for t in crisis], [normalise(t) for t in (*examples_ok, *ordinary)])
+    with open(DEFAULT_PATH, encoding="utf-8") as f:
+        return CrisisDetector(yaml.safe_load(f), model)
+
+
 def default() -> CrisisDetector:
-    """The detector built from the bundled crisis.yaml, loaded once."""
-    return CrisisDetector.from_file(DEFAULT_PATH)
+    """Patterns and model from the bundled files alone."""
+    return detector_for()
 
 
 def is_crisis(text: str) -> bool:

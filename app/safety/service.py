@@ -2,7 +2,7 @@
 
 Routing examples are the ``phrases`` each flow carries, taken from the flows
 the engine loaded and checked, so a new flow is routable the moment it is
-written.
+written (and its phrases teach the crisis model what ordinary looks like).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 from ..engine import Route
 from ..engine.flows import Flow
-from .crisis import CrisisDetector
-from .crisis import default as default_detector
+from .crisis import CrisisDetector, detector_for
 from .routing import Router
 
 
@@ -28,7 +27,9 @@ class SafetyService:
 
     @classmethod
     def for_flows(cls, flows: Mapping[str, Flow]) -> SafetyService:
-        return cls(default_detector(), router_for(flows))
+        # The flows' phrases are ordinary messages to the crisis model too.
+        phrases = tuple(sorted({p for f in flows.values() for p in f.phrases}))
+        return cls(detector_for(phrases), router_for(flows))
 
     def is_crisis(self, text: str) -> bool:
         return self.detector.is_crisis(text)
