@@ -48,31 +48,51 @@ def test_false_alarm_rate() -> None:
 
 
 def test_model_scores_exactly_as_scikit_learn_would() -> None:
-    """The hand-read weights give scikit-learn's own probabilities, for every
-    example: scoring cannot drift from what was fitted."""
+    """The serving process scores with its own term lists and the fitted
+    weights, never importing scikit-learn: it must give scikit-learn's own
+    probabilities, for every example and for unseen text."""
     import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
 
-    from app.safety.model import C, CrisisModel, vectorizers
+    from app.safety.model import C, CrisisModel
 
     pos = [normalise(t) for t in CRISIS]
     neg = [normalise(t) for t in OK]
-    features = vectorizers()
-    x = features.fit_transform(pos + neg)
-    reference = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(
-        x, [1] * len(pos) + [0] * len(neg)
-    )
-    texts = [*pos, *neg, "an unseen message with zzqx words", ""]
-    expected = reference.predict_proba(features.transform(texts))[:, 1]
-    model = CrisisModel(pos, neg)
+    reference = make_pipeline(
+        make_union(
+            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+        ),
+        LogisticRegression(C=C, max_iter=3000, class_weight="balanced"),
+    ).fit(pos + neg, [1] * len(pos) + [0] * len(neg))
+    texts = [*pos, *neg, "an unseen message, with zzqx words and a b c", "a", ""]
+    model = CrisisModel.fitted(pos, neg)
     got = np.array([model.probability(t) for t in texts])
-    assert np.allclose(got, expected, atol=1e-9)
+    assert np.allclose(got, reference.predict_proba(texts)[:, 1], atol=1e-9)
+
+
+def test_serving_never_imports_scikit_learn() -> None:
+    """scikit-learn and SciPy would hold ~110 MB in every serving process: the
+    model is fitted in a child process and only its weights come back."""
+    code = (
+        "import sys; from app import create_app; create_app({'TESTING': True, 'INSTANCE_DIR': sys.argv[1]}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
+    )
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_model_catches_what_patterns_let_through_and_is_named() -> None:
     from app.safety.model import CrisisModel
 
-    model = CrisisModel(["i will walk into the marsh tonight"] * 3, ["the marsh walk was lovely"] * 3)
+    model = CrisisModel.fitted(["i will walk into the marsh tonight"] * 3, ["the marsh walk was lovely"] * 3)
     detector = crisis.CrisisDetector({"groups": {}}, model)
     assert detector.matches("walk into the marsh tonight") == ["model"]
     assert detector.matches("lovely walk") == []

@@ -114,7 +114,9 @@ def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     `ordinary` (the flows' routing phrases) as more ordinary messages. Built
     once for each set of phrases."""
     crisis, examples_ok = read_examples()
-    model = CrisisModel([normalise(t) for t in crisis], [normalise(t) for t in (*examples_ok, *ordinary)])
+    model = CrisisModel.fitted(
+        [normalise(t) for t in crisis], [normalise(t) for t in (*examples_ok, *ordinary)]
+    )
     with open(DEFAULT_PATH, encoding="utf-8") as f:
         return CrisisDetector(yaml.safe_load(f), model)
 

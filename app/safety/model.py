@@ -7,24 +7,27 @@ messages (crisis_examples.tsv beside this file, plus the flows' routing
 phrases as ordinary messages) and flags a message the patterns let through
 when its probability of being a crisis reaches THRESHOLD.
 
-scikit-learn fits it when the app starts (a quarter of a second, the same
-weights in every process: the solver is deterministic); nothing is
-downloaded or unpickled. Scoring then reads the fitted weights from plain
-dicts, because scikit-learn's own predict costs ~2 ms a message and this
-runs inside the server's one event loop.
+scikit-learn fits it when the app starts, in a short-lived child process
+(`python -m app.safety.model`, a second or so): importing scikit-learn and
+SciPy would hold ~110 MB in every serving process for good, while the fitted
+model is a few thousand weights. The solver is deterministic, so every
+process gets the same weights; nothing is downloaded or unpickled. Scoring
+reads the weights from plain dicts (scikit-learn's own predict also costs
+~2 ms a message, inside the server's one event loop).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
+import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
+from typing import Any
 
 EXAMPLES = Path(__file__).with_name("crisis_examples.tsv")
 # Regularisation and cut-off chosen by 5-fold cross-validation on the
@@ -33,64 +36,117 @@ EXAMPLES = Path(__file__).with_name("crisis_examples.tsv")
 # ones, and 2 of the flows' 191 routing phrases.
 C = 4.0
 THRESHOLD = 0.6
+WORD_NGRAMS = (1, 2)  # words and pairs of words
+LETTER_NGRAMS = (3, 5)  # 3 to 5 letters inside a word: these survive misspellings
 
-Analyzer = Callable[[str], list[str]]
+Tables = dict[str, Any]  # {"intercept": z0, "words": {term: [idf, weight]}, "letters": {...}}
 
 
 def read_examples(path: Path = EXAMPLES) -> tuple[list[str], list[str]]:
     """(crisis messages, ordinary messages) from a label<TAB>text file."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [r["text"] for r in rows if r["label"] == "crisis"], [
-        r["text"] for r in rows if r["label"] == "ok"
+    crisis = [r["text"] for r in rows if r["label"] == "crisis"]
+    return crisis, [r["text"] for r in rows if r["label"] == "ok"]
+
+
+# The terms scikit-learn's TfidfVectorizer makes (analyzer "word" and
+# "char_wb"), written out so serving needs no scikit-learn; a test checks
+# every probability against scikit-learn's own.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # its default: words of two or more characters
+_SPACES = re.compile(r"\s\s+")
+
+
+def words(text: str) -> list[str]:
+    tokens = _TOKEN.findall(text.lower())
+    low, high = WORD_NGRAMS
+    return [" ".join(tokens[i : i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
+
+
+def letters(text: str) -> list[str]:
+    out = []
+    low, high = LETTER_NGRAMS
+    for word in _SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if n >= len(padded):  # a short word is one term, whatever the length asked for
+                out.append(padded)
+                break
+            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+ANALYZERS: dict[str, Callable[[str], list[str]]] = {"words": words, "letters": letters}
+
+
+def fit(crisis: list[str], ordinary: list[str]) -> Tables:
+    """Fits the model with scikit-learn (imported here only: see the module
+    docstring) and returns its weights."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
+
+    parts = [
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True)),
+        ("letters", TfidfVectorizer(analyzer="char_wb", ngram_range=LETTER_NGRAMS, sublinear_tf=True)),
     ]
+    x = FeatureUnion(parts).fit_transform(crisis + ordinary)
+    fitted = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    fitted.fit(x, [1] * len(crisis) + [0] * len(ordinary))
+    weights, offset = fitted.coef_[0], 0
+    tables: Tables = {"intercept": float(fitted.intercept_[0])}
+    for name, vec in parts:
+        tables[name] = {
+            term: [float(vec.idf_[i]), float(weights[offset + i])] for term, i in vec.vocabulary_.items()
+        }
+        offset += len(vec.vocabulary_)
+    return tables
 
 
-def vectorizers() -> FeatureUnion:
-    """Word uni- and bigrams, and letter 3- to 5-grams inside words (which
-    survive misspellings), each weighted tf-idf and scaled to length 1."""
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
-            ("letters", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-        ]
+def fit_elsewhere(crisis: list[str], ordinary: list[str]) -> Tables:
+    """`fit` in a child process, so this one never imports scikit-learn."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app.safety.model"],
+        input=json.dumps({"crisis": crisis, "ordinary": ordinary}),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"fitting the crisis model failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 class CrisisModel:
-    def __init__(self, crisis: Iterable[str], ordinary: Iterable[str], threshold: float = THRESHOLD):
-        """`crisis` and `ordinary` are normalised texts (app.safety.text)."""
-        crisis, ordinary = list(crisis), list(ordinary)
-        features = vectorizers()
-        x = features.fit_transform(crisis + ordinary)
-        fitted = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-        fitted.fit(x, [1] * len(crisis) + [0] * len(ordinary))
+    def __init__(self, tables: Tables, threshold: float = THRESHOLD):
+        self.tables = tables
         self.threshold = threshold
-        self.intercept = float(fitted.intercept_[0])
-        weights = fitted.coef_[0]
-        self.parts: list[tuple[Analyzer, dict[str, tuple[float, float]]]] = []
-        offset = 0
-        for _name, vec in features.transformer_list:
-            # term -> (idf, weight): all a fitted tf-idf + linear model uses
-            table = {
-                term: (float(vec.idf_[i]), float(weights[offset + i])) for term, i in vec.vocabulary_.items()
-            }
-            self.parts.append((vec.build_analyzer(), table))
-            offset += len(vec.vocabulary_)
+
+    @classmethod
+    def fitted(cls, crisis: Iterable[str], ordinary: Iterable[str]) -> CrisisModel:
+        """From normalised texts (app.safety.text)."""
+        return cls(fit_elsewhere(list(crisis), list(ordinary)))
 
     def probability(self, text: str) -> float:
         """P(crisis) for a normalised text, as scikit-learn's predict_proba
         computes it: per part, Σ weight·tfidf over the text's known terms,
         with tf = 1 + ln(count) and the tf-idf vector scaled to length 1."""
-        z = self.intercept
-        for analyze, table in self.parts:
+        z = float(self.tables["intercept"])
+        for name, analyze in ANALYZERS.items():
+            table = self.tables[name]
             counts = Counter(term for term in analyze(text) if term in table)
             if not counts:
                 continue
             values = [((1 + math.log(n)) * table[term][0], table[term][1]) for term, n in counts.items()]
             length = math.sqrt(sum(v * v for v, _ in values))
             z += sum(v * w for v, w in values) / length
-        return 1 / (1 + math.exp(-z))
+        return 1 / (1 + math.exp(-max(-500.0, min(500.0, z))))
 
     def flags(self, text: str) -> bool:
         return self.probability(text) >= self.threshold
+
+
+if __name__ == "__main__":  # fit_elsewhere's child: texts in on stdin, weights out on stdout
+    given = json.load(sys.stdin)
+    json.dump(fit(given["crisis"], given["ordinary"]), sys.stdout)
