@@ -8,7 +8,8 @@ import gc
 
 def tune_gc() -> None:
     """Garbage collection pauses every socket's turn (README, Performance).
-    The app's own ~70,000 objects (flows, content, catalogs, machines) live
+    The ~100,000 objects alive once the app is built (its flows, content,
+    catalogs and machines, and the libraries') live
     as long as the process, so no collection need walk them; and collecting
     the young generation every 10,000 allocations instead of 700 lets a
     turn's short-lived objects die first, so fewer reach the older

@@ -102,6 +102,18 @@ def test_socket_rate_limit_per_connection(tmp_path: Path) -> None:
     assert other.get_received("/chat")[0]["name"] == "turn"
 
 
+def test_a_closed_socket_is_forgotten_by_its_rate_limit(tmp_path: Path) -> None:
+    """Connection ids are random and never reused: an entry left behind would
+    only take memory, for every socket ever opened."""
+    app = limited_app(tmp_path, "3/60", "0")
+    limiter = app.extensions["safechat"]["turns"].connection
+    sc = server_socketio.test_client(app, namespace="/chat")
+    sc.emit("act", {}, namespace="/chat")
+    assert len(limiter._counts) == 1
+    sc.disconnect(namespace="/chat")
+    assert limiter._counts == {}
+
+
 def test_http_rate_limit_per_client(tmp_path: Path) -> None:
     app = limited_app(tmp_path, "0", "2/60")
     client = app.test_client()
@@ -141,8 +153,11 @@ def test_counters_keep_only_flow_state_day_counts(tmp_path: Path) -> None:
 
 
 def socket_acts(base: str, n: int, headers: dict[str, str]) -> list[str]:
-    """Connects one real Socket.IO client, sends n start actions and returns
-    what came back for each: "turn" or the problem's code."""
+    """Connects one real Socket.IO client over WebSocket, sends n start
+    actions and returns what came back for each: "turn" or the problem's code.
+    (Long-polling goes through the same WSGI stack, ProxyFix outermost; the
+    asyncio client that can poll leaves an aiohttp connection open, which
+    this suite's warnings-are-errors setting rightly refuses.)"""
     client = sio_client.Client(reconnection=False)
     got: list[str] = []
     client.on("turn", lambda _t: got.append("turn"), namespace="/chat")

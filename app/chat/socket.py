@@ -42,6 +42,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
         return (environ.get("flask.app") or app).extensions["safechat"]["turns"], environ
 
     def on_act(sid: str, data: Any = None, *_extra: Any) -> None:
+        turns: Turns = app.extensions["safechat"]["turns"]
         try:
             turns, environ = turns_for(sid)
             result, ok = turns.take(data, environ.get("REMOTE_ADDR"), connection=sid)
@@ -49,7 +50,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
             where = traceback.extract_tb(exc.__traceback__)[-1]
             # Type and place only: an exception's message could quote what was typed.
             log.error("act failed: %s at %s:%s", type(exc).__name__, where.filename, where.lineno)
-            result, ok = app.extensions["safechat"]["engine"].problem_for("bad_request"), False
+            result, ok = turns.engine.problem_for("bad_request"), False
         # The answer goes to this socket on this process: with a message
         # queue it need not travel through Redis to come back here.
         server.emit("turn" if ok else "problem", result, to=sid, namespace=NAMESPACE, ignore_queue=True)
@@ -64,7 +65,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
 
 def handle_in_order(server: socketio.Server) -> None:
     """A person acts one step at a time, so each socket's events are handled
-    in order where they arrive instead of each in a new greenlet (two spawns
-    per event otherwise: one by Engine.IO, one by Socket.IO)."""
+    in order where they arrive (its own reader greenlet) instead of each in
+    a new greenlet, python-socketio's default. (Engine.IO's own handlers
+    already run in place: python-socketio sets that.)"""
     server.async_handlers = False
-    server.eio.async_handlers = False
