@@ -31,6 +31,7 @@ if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
 
 from . import create_app, socketio
 from .engine import ContentError, FlowError
+from .safety.model import ModelError
 from .serving import tune_gc
 from .settings import SettingsError
 
@@ -43,7 +44,7 @@ def main() -> None:
             "The flows have problems, so the chat will not start:", *exc.problems, sep="\n", file=sys.stderr
         )
         sys.exit(1)
-    except (ContentError, SettingsError) as exc:
+    except (ContentError, SettingsError, ModelError) as exc:
         print(f"The chat will not start: {exc}", file=sys.stderr)
         sys.exit(1)
     tune_gc()

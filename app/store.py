@@ -25,6 +25,7 @@ def m001_counters(db: Database) -> None:
 
 def open_db(path: str) -> Database:
     db = Database(path)
+    db.execute("PRAGMA busy_timeout = 5000")  # processes starting together take turns migrating
     db.execute("PRAGMA journal_mode=WAL")
     migrations.apply(db)
     return db

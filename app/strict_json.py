@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 
@@ -22,8 +23,19 @@ def _no_constants(_name: str) -> Any:
     raise ValueError("NaN and Infinity are not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("number out of range")
+    return value
+
+
 def loads(body: bytes) -> Any:
     """The JSON value in `body`; ValueError for anything that is not strict
-    JSON (bad syntax or UTF-8, NaN/Infinity, a repeated key: DuplicateKey)
-    and RecursionError for absurd nesting."""
-    return json.loads(body, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    JSON (not UTF-8 — json.loads would also guess UTF-16/32 — a byte-order
+    mark, bad syntax, NaN/Infinity or numbers beyond them, a repeated key:
+    DuplicateKey) and RecursionError for absurd nesting."""
+    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    return json.loads(
+        text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,31 @@ def test_normalise(raw: str, expected: str) -> None:
 def test_squeeze_pattern_keeps_escapes() -> None:
     assert squeeze_pattern(r"\bbetter off") == r"\bbeter of"
     assert squeeze_pattern(r"\s+kill") == r"\s+kil"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "says"),
+    [
+        ("timeout", "took over"),
+        (subprocess.CompletedProcess([], 1, "", "Traceback: boom"), "boom"),
+        (subprocess.CompletedProcess([], 0, "printed something else", ""), "unreadable"),
+        (
+            subprocess.CompletedProcess([], 0, '{"intercept": 0.1, "words": {}, "letters": {}}', ""),
+            "unreadable",
+        ),
+    ],
+)
+def test_a_failed_fit_stops_start_up_saying_why(
+    monkeypatch: pytest.MonkeyPatch, outcome: Any, says: str
+) -> None:
+    """Without its model the app would quietly miss crises: it must not start."""
+    from app.safety import model
+
+    def run(*_args: Any, **_kwargs: Any) -> Any:
+        if outcome == "timeout":
+            raise subprocess.TimeoutExpired("fit", model.FIT_TIMEOUT)
+        return outcome
+
+    monkeypatch.setattr(model.subprocess, "run", run)
+    with pytest.raises(model.ModelError, match=says):
+        model.fit_elsewhere(["a crisis"], ["ordinary"])

@@ -444,6 +444,10 @@ def test_limiter_window_and_forgetting(tmp_path: Path) -> None:
     limiter.attempt("c")
     # Tries older than the window are gone from the database, for every case.
     assert [r["case_reference"] for r in Database(db)["pin_tries"].rows] == ["c"]
+    # ... and when a process starts, even if no one tries a PIN again.
+    now[0] = 100
+    FailureLimiter(db, window=10, clock=lambda: now[0])
+    assert list(Database(db)["pin_tries"].rows) == []
 
 
 def test_limiter_counts_a_try_before_its_pin_is_checked(tmp_path: Path) -> None:

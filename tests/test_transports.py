@@ -196,6 +196,9 @@ def test_api_tampered_token(api: Any) -> None:
         # The report API's rules too (one parser): a repeated key, NaN.
         (b'{"choose": "parent", "choose": "young_person"}', "application/json", 400),
         (b'{"start": NaN}', "application/json", 400),
+        (b'{"start": 1e999}', "application/json", 400),
+        ('{"start": true}'.encode("utf-16"), "application/json", 400),  # json.loads would guess UTF-16
+        (b'\xef\xbb\xbf{"start": true}', "application/json", 400),  # a byte-order mark
     ],
 )
 def test_api_wrong_bodies(client: FlaskClient, data: bytes, ctype: str, status: int) -> None:

@@ -7,7 +7,8 @@ after that every try for that reference (right or wrong) gets 429 until the
 oldest failure is ``WINDOW`` old. References that don't exist are counted the
 same way, so being locked out says nothing about whether a case exists. No IP
 address is kept: a row is the case reference and the second of the try, and
-rows are deleted once ``WINDOW`` old (at the next try for any case).
+rows are deleted once ``WINDOW`` old: at the next try for any case, and when
+a process starts. Deleted rows are overwritten (``secure_delete``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+
+from sqlite_utils import Database
 
 from ..store import write_transaction
 
@@ -34,6 +37,12 @@ class FailureLimiter:
         self.max_failures = max_failures
         self.window = window
         self.clock = clock
+        with write_transaction(path) as db:
+            self._forget_old(db, float(int(clock())))
+
+    def _forget_old(self, db: Database, now: float) -> None:
+        db.execute("PRAGMA secure_delete = ON")
+        db.execute("DELETE FROM pin_tries WHERE at <= ?", [now - self.window])
 
     def attempt(self, key: str) -> int:
         """Reserve a try: 0 and the try counted as a failure until `succeeded`
@@ -42,7 +51,7 @@ class FailureLimiter:
         the write lock makes check-and-count one step across processes."""
         now = float(int(self.clock()))
         with write_transaction(self.path) as db:
-            db.execute("DELETE FROM pin_tries WHERE at <= ?", [now - self.window])
+            self._forget_old(db, now)
             times = [
                 at
                 for (at,) in db.execute(
@@ -56,4 +65,5 @@ class FailureLimiter:
 
     def succeeded(self, key: str) -> None:
         with write_transaction(self.path) as db:
+            db.execute("PRAGMA secure_delete = ON")
             db.execute("DELETE FROM pin_tries WHERE case_reference = ?", [key])

@@ -26,6 +26,7 @@ DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
 _DEF_REF = re.compile(r"<(\w+)>")
 _FUZZY_MIN_LEN = 5  # shorter words collide too easily ("sucks" vs "sui...")
 _WORD = re.compile(r"\S+")  # normalised text is words separated by single spaces
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,14 @@ class CrisisDetector:
         norm = normalise(text or "")
         if not norm:
             return []
-        hits = [g.name for g in self.groups if g.hit(norm, self.fuzzy_min)]
+        # Normalising drops punctuation, so an idiom or negation could excuse
+        # words from the next sentence ("im not. suicidal for weeks"): each
+        # sentence is checked on its own as well as the whole message.
+        units = [norm]
+        sentences = [s for s in (normalise(part) for part in _SENTENCE_END.split(text)) if s]
+        if len(sentences) > 1:
+            units += sentences
+        hits = [g.name for g in self.groups if any(g.hit(unit, self.fuzzy_min) for unit in units)]
         if not hits and self.model is not None and self.model.flags(norm):
             hits.append("model")
         return hits

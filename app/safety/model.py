@@ -103,19 +103,38 @@ def fit(crisis: list[str], ordinary: list[str]) -> Tables:
     return tables
 
 
+FIT_TIMEOUT = 120  # seconds; it takes one or two
+
+
+class ModelError(RuntimeError):
+    """The crisis model could not be fitted: the app must not start without it."""
+
+
 def fit_elsewhere(crisis: list[str], ordinary: list[str]) -> Tables:
-    """`fit` in a child process, so this one never imports scikit-learn."""
-    done = subprocess.run(
-        [sys.executable, "-m", "app.safety.model"],
-        input=json.dumps({"crisis": crisis, "ordinary": ordinary}),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    """`fit` in a child process, so this one never imports scikit-learn.
+    ModelError, saying why, if it fails."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "app.safety.model"],
+            input=json.dumps({"crisis": crisis, "ordinary": ordinary}),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=FIT_TIMEOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ModelError(f"fitting the crisis model took over {FIT_TIMEOUT} s") from exc
     if done.returncode != 0:
-        raise RuntimeError(f"fitting the crisis model failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+        raise ModelError(f"fitting the crisis model failed:\n{done.stderr[-2000:]}")
+    try:
+        tables = json.loads(done.stdout)
+        float(tables["intercept"])
+        if not all(isinstance(tables[name], dict) and tables[name] for name in ANALYZERS):
+            raise ValueError("empty term table")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"the crisis model came back unreadable: {exc}") from exc
+    return tables  # type: ignore[no-any-return]
 
 
 class CrisisModel:
