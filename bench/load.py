@@ -251,7 +251,7 @@ async def capacity(base: str, pid: int, sockets: int, rate: float, duration: flo
         # Exponential from the start too: a Poisson process has no memory, so
         # the offered rate is steady from the first second (a uniform first
         # wait would overlap first and second turns: up to double the rate).
-        await asyncio.sleep(rng.expovariate(per_socket))
+        await asyncio.sleep(min(rng.expovariate(per_socket), duration))
         while time.perf_counter() < deadline:
             turn = await play(c, 1, rng, stats, turn)
             # The last pause is cut at the deadline, so the run ends with it.
