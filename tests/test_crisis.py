@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +75,16 @@ def test_model_scores_exactly_as_scikit_learn_would() -> None:
     assert np.allclose(got, reference.predict_proba(texts)[:, 1], atol=1e-9)
 
 
-def test_serving_never_imports_scikit_learn() -> None:
+def test_serving_never_imports_scikit_learn(tmp_path: Path) -> None:
     """scikit-learn and SciPy would hold ~110 MB in every serving process: the
     model is fitted in a child process and only its weights come back."""
     code = (
         "import sys; from app import create_app; create_app({'TESTING': True, 'INSTANCE_DIR': sys.argv[1]}); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
     )
-    import subprocess
-    import sys
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
