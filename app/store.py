@@ -23,9 +23,19 @@ def m001_counters(db: Database) -> None:
     )
 
 
-def open_db(path: str) -> Database:
+def _database(path: str) -> Database:
+    """Every connection: waits up to 5 s for another process's write (as
+    Python's sqlite3 does by default; said here, since several processes
+    share the file), and overwrites what it deletes, so a deleted PIN try
+    does not linger in free pages."""
     db = Database(path)
-    db.execute("PRAGMA busy_timeout = 5000")  # processes starting together take turns migrating
+    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute("PRAGMA secure_delete = ON")
+    return db
+
+
+def open_db(path: str) -> Database:
+    db = _database(path)
     db.execute("PRAGMA journal_mode=WAL")
     migrations.apply(db)
     return db
@@ -33,9 +43,8 @@ def open_db(path: str) -> Database:
 
 @contextmanager
 def connection(path: str) -> Iterator[Database]:
-    """A short-lived connection; waits up to 5 s for another writer."""
-    db = Database(path)
-    db.execute("PRAGMA busy_timeout = 5000")
+    """A short-lived connection."""
+    db = _database(path)
     try:
         yield db
     finally:
@@ -91,15 +100,14 @@ class Counters:
             self._count = 0
         if not pending:
             return
-        db = Database(self.path)
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash may lose the last batch, never corrupt
-        with db.conn:
-            db.conn.executemany(
-                "INSERT INTO counters (day, flow, state, count) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(day, flow, state) DO UPDATE SET count = count + excluded.count",
-                [(day, flow, state, n) for (day, flow, state), n in pending.items()],
-            )
-        db.close()
+        with connection(self.path) as db:
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash may lose the last batch, never corrupt
+            with db.conn:
+                db.conn.executemany(
+                    "INSERT INTO counters (day, flow, state, count) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(day, flow, state) DO UPDATE SET count = count + excluded.count",
+                    [(day, flow, state, n) for (day, flow, state), n in pending.items()],
+                )
 
 
 @migrations()

@@ -35,16 +35,15 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
     """Registers the /chat events on the server `init_app` just made."""
     server = flask_socketio.server
 
-    def turns_for(sid: str) -> tuple[Turns, dict[str, Any]]:
+    def turns_for(environ: dict[str, Any]) -> Turns:
         # The app the socket connected to (Flask-SocketIO puts it in the
         # environ); tests run several apps on one SocketIO.
-        environ = server.get_environ(sid, NAMESPACE) or {}
-        return (environ.get("flask.app") or app).extensions["safechat"]["turns"], environ
+        return (environ.get("flask.app") or app).extensions["safechat"]["turns"]  # type: ignore[no-any-return]
 
     def on_act(sid: str, data: Any = None, *_extra: Any) -> None:
-        turns: Turns = app.extensions["safechat"]["turns"]
+        environ = server.get_environ(sid, NAMESPACE) or {}
+        turns = turns_for(environ)
         try:
-            turns, environ = turns_for(sid)
             result, ok = turns.take(data, environ.get("REMOTE_ADDR"), connection=sid)
         except Exception as exc:  # the person still gets a kind answer and keeps their place
             where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -52,11 +51,11 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
             log.error("act failed: %s at %s:%s", type(exc).__name__, where.filename, where.lineno)
             result, ok = turns.engine.problem_for("bad_request"), False
         # The answer goes to this socket on this process: with a message
-        # queue it need not travel through Redis to come back here.
+        # queue it need not be published to the others too.
         server.emit("turn" if ok else "problem", result, to=sid, namespace=NAMESPACE, ignore_queue=True)
 
     def on_disconnect(sid: str, *_reason: Any) -> None:
-        turns_for(sid)[0].connection.forget(sid)
+        turns_for(server.get_environ(sid, NAMESPACE) or {}).connection.forget(sid)
 
     server.on("act", on_act, namespace=NAMESPACE)
     server.on("disconnect", on_disconnect, namespace=NAMESPACE)

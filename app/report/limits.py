@@ -8,7 +8,7 @@ oldest failure is ``WINDOW`` old. References that don't exist are counted the
 same way, so being locked out says nothing about whether a case exists. No IP
 address is kept: a row is the case reference and the second of the try, and
 rows are deleted once ``WINDOW`` old: at the next try for any case, and when
-a process starts. Deleted rows are overwritten (``secure_delete``).
+a process starts. Deleted rows are overwritten (app/store.py).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class FailureLimiter:
             self._forget_old(db, float(int(clock())))
 
     def _forget_old(self, db: Database, now: float) -> None:
-        db.execute("PRAGMA secure_delete = ON")
         db.execute("DELETE FROM pin_tries WHERE at <= ?", [now - self.window])
 
     def attempt(self, key: str) -> int:
@@ -65,5 +64,4 @@ class FailureLimiter:
 
     def succeeded(self, key: str) -> None:
         with write_transaction(self.path) as db:
-            db.execute("PRAGMA secure_delete = ON")
             db.execute("DELETE FROM pin_tries WHERE case_reference = ?", [key])
