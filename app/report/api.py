@@ -22,8 +22,10 @@ def _json_body() -> dict[str, object]:
     return validate.parse_json(request.get_data(cache=False))
 
 
-def _status_of(code: str) -> int:
-    return 415 if code == "unsupported_media" else 400
+@bp.errorhandler(Invalid)
+def invalid_body(exc: Invalid) -> Response:
+    """A body that is not exactly right gets its Problem; nothing is changed."""
+    return problem_response(415 if exc.code == "unsupported_media" else 400, exc.code)
 
 
 def _over_address_limit() -> Reply | None:
@@ -38,10 +40,7 @@ def _over_address_limit() -> Reply | None:
 def create_report() -> Reply:
     if over := _over_address_limit():
         return over
-    try:
-        report = validate.new_report(_json_body())
-    except Invalid as exc:
-        return problem_response(_status_of(exc.code), exc.code)
+    report = validate.new_report(_json_body())
     case = service().reports.create(report)
     return jsonify(case.as_dict()), 201
 
@@ -50,10 +49,7 @@ def _logged_in() -> Case | Reply:
     """The case for this reference and PIN, or the Problem to answer with."""
     if over := _over_address_limit():
         return over
-    try:
-        login = validate.case_login(_json_body())
-    except Invalid as exc:
-        return problem_response(_status_of(exc.code), exc.code)
+    login = validate.case_login(_json_body())
     svc = service()
     wait = svc.limiter.attempt(login.case_reference)
     if wait:

@@ -60,8 +60,9 @@ _STOP = frozenset(
 _MIN_WORDS_CONFIDENT = 2
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in normalise(text).split() if w not in _STOP]
+def _words(norm: str) -> list[str]:
+    """The informative words of normalised text."""
+    return [w for w in norm.split() if w not in _STOP]
 
 
 class Router:
@@ -72,7 +73,7 @@ class Router:
         self.flows = [f for f, phrases in examples.items() if phrases]
         self.audience = {f: audiences[f] for f in self.flows}
         self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
-        self._vocab = {f: {w for p in examples[f] for w in _words(p)} for f in self.flows}
+        self._vocab = {f: {w for p in self._examples[f] for w in _words(p)} for f in self.flows}
         df = Counter(w for f in self.flows for w in self._vocab[f])
         n = len(self.flows)
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
@@ -106,8 +107,10 @@ class Router:
 
     def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         """All flows (or those of one audience) with scores 0-100, best first."""
+        return self._rank(normalise(text or ""), audience_filter)
+
+    def _rank(self, norm: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         flows = [f for f in self.flows if audience_filter in (None, self.audience[f])]
-        norm = normalise(text or "")
         words = _words(norm)
         if not words:
             return [(f, 0.0) for f in flows]
@@ -121,18 +124,15 @@ class Router:
 
     def perspective(self, text: str) -> str | None:
         """The audience ('parents', 'schools', 'youth') the words show is writing."""
-        norm = normalise(text or "")
-        for audience_name, pattern in _perspective_patterns().items():
-            if pattern.search(norm):
-                return audience_name
-        return None
+        return _perspective_of(normalise(text or ""))
 
     def route(self, text: str, hint: str | None = None) -> Route:
         """A flow to start when the match is confident, else three choices.
         `hint`: the audience the person chose; without one, their words' perspective."""
-        hint = hint or self.perspective(text)
-        ranked = self.rank(text)
-        informative = len(_words(text or ""))
+        norm = normalise(text or "")  # once: the steps below all read the same words
+        hint = hint or _perspective_of(norm)
+        ranked = self._rank(norm)
+        informative = len(_words(norm))
         if hint:
             ranked = sorted(
                 ((f, s + (HINT_BONUS if self.audience[f] == hint and s > 0 else 0.0)) for f, s in ranked),
@@ -150,6 +150,13 @@ class Router:
             own = [f for f, _ in ranked if self.audience[f] == hint]
             choices = (own + [f for f in choices if f not in own])[:3]
         return Route(ranked[0][0] if confident else None, tuple(choices))
+
+
+def _perspective_of(norm: str) -> str | None:
+    for audience_name, pattern in _perspective_patterns().items():
+        if pattern.search(norm):
+            return audience_name
+    return None
 
 
 @functools.cache
