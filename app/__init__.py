@@ -23,6 +23,20 @@ from .store import Counters, open_db
 socketio = SocketIO()
 
 
+def engine_for(cfg: dict[str, Any], catalogs: i18n.Catalogs | None = None) -> Engine:
+    """The engine the settings describe; with catalogs, in all their languages."""
+    languages: dict[str, Any] = (
+        {"locales": catalogs.locales, "translate": catalogs.gettext} if catalogs is not None else {}
+    )
+    return Engine(
+        Path(cfg["FLOWS_DIR"]),
+        Path(cfg["CONTENT_DIR"]),
+        cfg["SECRET_KEY"],
+        max_age=cfg["TOKEN_MAX_AGE"],
+        **languages,
+    )
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     cfg = settings.load(config)
     app = Flask(__name__, instance_path=cfg["INSTANCE_DIR"], instance_relative_config=False)
@@ -38,14 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     catalogs = i18n.Catalogs(Path(cfg["LOCALES_DIR"]))
 
-    flows = Engine(
-        Path(cfg["FLOWS_DIR"]),
-        Path(cfg["CONTENT_DIR"]),
-        cfg["SECRET_KEY"],
-        max_age=cfg["TOKEN_MAX_AGE"],
-        locales=catalogs.locales,
-        translate=catalogs.gettext,
-    )
+    flows = engine_for(cfg, catalogs)
     flows.safety = SafetyService.for_flows(flows.flows)  # routes by the flows just checked
     open_db(cfg["DATABASE"]).close()
     counters = Counters(cfg["DATABASE"], spawn=socketio.start_background_task)

@@ -11,24 +11,14 @@ from pathlib import Path
 
 import click
 
-from . import settings
+from . import engine_for, settings
 from .engine import ContentError, Engine, FlowError
+from .i18n import Catalogs
 
 
 def load_engine(with_catalogs: bool = False) -> Engine:
     cfg = settings.load()
-    if not with_catalogs:
-        return Engine(Path(cfg["FLOWS_DIR"]), Path(cfg["CONTENT_DIR"]), cfg["SECRET_KEY"])
-    from .i18n import Catalogs
-
-    catalogs = Catalogs(Path(cfg["LOCALES_DIR"]))
-    return Engine(
-        Path(cfg["FLOWS_DIR"]),
-        Path(cfg["CONTENT_DIR"]),
-        cfg["SECRET_KEY"],
-        locales=catalogs.locales,
-        translate=catalogs.gettext,
-    )
+    return engine_for(cfg, Catalogs(Path(cfg["LOCALES_DIR"])) if with_catalogs else None)
 
 
 def _engine_or_exit(with_catalogs: bool = False) -> Engine:

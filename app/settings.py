@@ -89,9 +89,8 @@ def setting(name: str) -> Any:
         return default
     try:
         return kind(raw)
-    except ValueError as exc:
-        what = exc.args[0] if kind not in (int, str) else "a whole number"
-        raise SettingsError(f"{PREFIX}{name} must be {what}") from exc
+    except ValueError as exc:  # the parsers above say what is allowed
+        raise SettingsError(f"{PREFIX}{name} must be {exc.args[0]}") from exc
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import time
 
 from live import rss_kb, running
 
+from .bench_engine import percentile
 from .load import ChatClient
 
 TURNS = ("young_person", "youth_other")  # a short real conversation after the start
@@ -60,7 +61,7 @@ def main(clients: int = 20, conversations: int = 10000) -> dict[str, float]:
     lat.sort()
     turns = len(lat)
     per_conv = (after - before) * 1024 / len(tokens)
-    p50, p99 = lat[turns // 2] * 1000, lat[int(turns * 0.99)] * 1000
+    p50, p99 = percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000
     print(
         f"socket.io: {turns / elapsed:.0f} turns/s with {clients} clients, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )

@@ -47,6 +47,8 @@ from typing import Any
 import socketio
 from live import cluster, rss_kb, running
 
+from .bench_engine import percentile
+
 logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # "packet queue is empty" on close
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,8 +123,7 @@ class Stats:
         return len(self.latencies)
 
     def pct(self, p: float) -> float:
-        s = sorted(self.latencies)
-        return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
+        return percentile(sorted(self.latencies), p) * 1000 if self.latencies else float("nan")
 
     @property
     def rate(self) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -35,13 +35,7 @@ class Case:
     hash_count: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "case_reference": self.case_reference,
-            "status": self.status,
-            "created": self.created,
-            "last_modified": self.last_modified,
-            "hash_count": self.hash_count,
-        }
+        return asdict(self)  # the API's field names are the attributes' names
 
 
 @dataclass(frozen=True)

@@ -91,9 +91,9 @@ class CrisisDetector:
         self.groups: tuple[_Group, ...] = tuple(groups)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> CrisisDetector:
+    def from_file(cls, path: str | Path, model: CrisisModel | None = None) -> CrisisDetector:
         with open(path, encoding="utf-8") as f:
-            return cls(yaml.safe_load(f))
+            return cls(yaml.safe_load(f), model)
 
     def matches(self, text: str) -> list[str]:
         """Names of the pattern groups that fire (for debugging and tests)."""
@@ -125,15 +125,9 @@ def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     model = CrisisModel.fitted(
         [normalise(t) for t in crisis], [normalise(t) for t in (*examples_ok, *ordinary)]
     )
-    with open(DEFAULT_PATH, encoding="utf-8") as f:
-        return CrisisDetector(yaml.safe_load(f), model)
+    return CrisisDetector.from_file(DEFAULT_PATH, model)
 
 
 def default() -> CrisisDetector:
     """Patterns and model from the bundled files alone."""
     return detector_for()
-
-
-def is_crisis(text: str) -> bool:
-    """Convenience: check text with the default detector."""
-    return default().is_crisis(text)
