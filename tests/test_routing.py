@@ -14,7 +14,7 @@ from app.safety.service import router_for
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
-MIN_TOP1 = 0.90
+MIN_TOP1 = 0.91  # measured 203/221 = 0.919, deterministic; 0.91 catches a two-message regression
 
 
 @pytest.fixture(scope="module")
