@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.engine import Engine, FlowError, Problem
+from app.engine import Engine, FlowError, Problem, Route, Turn
 from app.engine.predicates import predicate
 from app.engine.tokens import Conversation, Tokens
 
@@ -126,7 +126,16 @@ GLOBAL = {
     "start": "f",
     "help_now": ["common.help_now"],
     "not_sure": ["common.not_sure"],
-    "labels": {"help_now": "Help", "back": "Back", "start_again": "Again", "resume": "Resume"},
+    "safety_check": ["common.safety_check"],
+    "labels": {
+        "help_now": "Help",
+        "back": "Back",
+        "start_again": "Again",
+        "resume": "Resume",
+        "safe_yes": "Yes",
+        "safe_no": "No",
+        "safe_unsure": "Not sure",
+    },
 }
 
 
@@ -249,3 +258,75 @@ def test_token_history_round_trips_across_flows() -> None:
     history = (("welcome", "audience"), ("welcome", "school_menu"), ("school_dsl_incident", "adult_involved"))
     c = Conversation("school_dsl_incident", "coercion", "cy", {"adult_involved": False}, 3, history)
     assert tokens.load(tokens.dump(c)) == c
+
+
+class _Words:
+    """A stand-in for the safety service: fixed answers for fixed words."""
+
+    def __init__(self, level: dict[str, str], route: dict[str, str] | None = None):
+        self.level, self.to = level, route or {}
+
+    def check(self, text: str) -> str | None:
+        return self.level.get(text)
+
+    def route(self, text: str, audience: str | None) -> Route:
+        return Route(self.to.get(text), ("youth_pressure",))
+
+
+def _asked(engine: Engine, words: str) -> tuple[Turn, Turn]:
+    here = engine.step(None, {"start": "youth_pressure"})
+    return here, engine.step(here.token, {"say": words})
+
+
+@pytest.mark.parametrize("answer", ["safe_yes", "safe_unsure"])
+def test_unclear_words_ask_directly_and_yes_or_unsure_means_urgent_help(answer: str) -> None:
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = _Words({"everything feels heavy": "ask"})
+    here, asked = _asked(engine, "everything feels heavy")
+    assert asked.safety_check and not asked.crisis and (asked.flow, asked.state) == (here.flow, here.state)
+    assert "in danger right now" in asked.messages[0]["text"]
+    ids = [o["id"] for o in asked.options]
+    assert ids[:3] == ["safe_yes", "safe_no", "safe_unsure"] and "help_now" not in ids
+    helped = engine.step(asked.token, {"choose": answer})
+    assert helped.crisis and not helped.safety_check
+    assert "999" in " ".join(m["text"] for m in helped.messages)
+    assert engine.step(helped.token, {"choose": "resume"}).state == here.state
+
+
+def test_no_returns_to_the_step_or_goes_on_to_what_the_words_asked_for() -> None:
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = _Words(
+        {"low": "ask", "low and he wants money": "ask"}, {"low and he wants money": "youth_sextortion"}
+    )
+    here, asked = _asked(engine, "low")
+    back = engine.step(asked.token, {"choose": "safe_no"})
+    assert (back.flow, back.state, back.safety_check, back.crisis) == (here.flow, here.state, False, False)
+    assert back.messages == here.messages
+    _, asked = _asked(engine, "low and he wants money")
+    on = engine.step(asked.token, {"choose": "safe_no"})
+    assert on.flow == "youth_sextortion" and on.state == engine.flows["youth_sextortion"].start
+    assert engine.step(on.token, {"choose": "back"}).flow == "youth_pressure"
+
+
+def test_safety_answers_are_offered_only_while_asking() -> None:
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = _Words({"danger": "crisis"})
+    here = engine.step(None, {"start": "youth_pressure"})
+    for answer in ("safe_yes", "safe_no", "safe_unsure"):
+        with pytest.raises(Problem, match="unknown_option"):
+            engine.step(here.token, {"choose": answer})
+    card = engine.step(here.token, {"say": "danger"})
+    assert card.crisis and not card.safety_check
+
+
+def test_the_safety_question_is_asked_in_welsh() -> None:
+    from app.i18n import Catalogs
+
+    catalogs = Catalogs(ROOT / "locales")
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET, locales=catalogs.locales, translate=catalogs.gettext)
+    engine.safety = _Words({"trwm": "ask"})
+    here = engine.step(None, {"start": "youth_pressure", "locale": "cy"})
+    asked = engine.step(here.token, {"say": "trwm"})
+    labels = [o["label"] for o in asked.options]
+    assert labels[:3] == ["Ydw", "Nac ydw", "Dydw i ddim yn siŵr"], labels
+    assert "perygl" in asked.messages[0]["text"]

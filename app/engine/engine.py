@@ -19,7 +19,7 @@ from transitions import Machine
 
 from .actions import Action, Problem, parse_action
 from .content import ContentError, Message, load_content, render_markdown
-from .flows import GLOBAL_ACTIONS, HANDOFFS, Flow, FlowError, Option, load_flows
+from .flows import GLOBAL_ACTIONS, HANDOFFS, SAFETY_ANSWERS, Flow, FlowError, Option, load_flows
 from .predicates import PREDICATES, Predicate
 from .tokens import Conversation, TokenExpired, TokenInvalid, Tokens
 
@@ -33,8 +33,15 @@ class Route:
 
 
 class Safety(Protocol):
-    def is_crisis(self, text: str) -> bool: ...
+    def check(self, text: str) -> str | None:
+        """"crisis" (show urgent help), "ask" (ask whether they are safe) or None."""
+
     def route(self, text: str, audience: str | None) -> Route: ...
+
+
+# The "are you safe?" overlay: "ask", or "ask:<flow>" when the words also
+# asked for a flow, which a "No" then starts.
+ASK = "ask"
 
 
 # Translates a label or paragraph for a locale; identity for the source language.
@@ -54,6 +61,7 @@ class Turn:
     end: bool
     handoff: dict[str, str] | None = None
     print: str | None = None
+    safety_check: bool = False  # the "are you safe?" question is showing
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +76,7 @@ class Turn:
             "end": self.end,
             "handoff": self.handoff,
             "print": self.print,
+            "safety_check": self.safety_check,
         }
 
 
@@ -227,6 +236,13 @@ class Engine:
             return self.turn(c._replace(overlay="crisis"))
         if choice == "resume":
             return self.turn(c._replace(overlay=None))
+        if choice in ("safe_yes", "safe_unsure"):  # unsure is treated as yes: urgent help
+            return self.turn(c._replace(overlay="crisis"))
+        if choice == "safe_no":
+            _, _, then = str(c.overlay).partition(":")
+            if then in self.flows:
+                return self.turn(c.moved(then, self.flows[then].start, {}))
+            return self.turn(c._replace(overlay=None))
         if choice == "start_again":
             return self._begin(self.settings["start"], c.locale)
         if choice == "back":
@@ -251,12 +267,16 @@ class Engine:
         if self.safety is None:
             raise Problem("text_not_understood")
         c = c._replace(steps=c.steps + 1)
-        if self.safety.is_crisis(text):
+        level = self.safety.check(text)
+        if level == "crisis":
             return self.turn(c._replace(overlay="crisis"))
         audience = self.flows[c.flow].audience
         if audience == "welcome":  # the welcome flow records who the person said they are
             audience = c.answers.get("audience", "welcome")
         route = self.safety.route(text, None if audience == "welcome" else audience)
+        if level == "ask":  # ask first; a "No" goes on to what the words asked for
+            then = route.flow if route.flow in self.flows and route.flow != c.flow else None
+            return self.turn(c._replace(overlay=f"{ASK}:{then}" if then else ASK))
         if route.flow in self.flows:
             return self.turn(c.moved(route.flow, self.flows[route.flow].start, {}))
         choices = tuple(f for f in route.choices if f in self.flows)[:3]
@@ -273,6 +293,8 @@ class Engine:
         showing translates it, so the two cannot disagree."""
         if c.overlay == "crisis":
             offered: list[tuple[str, str | None]] = [("resume", None)]
+        elif _asking(c):
+            offered = [(oid, None) for oid in SAFETY_ANSWERS]
         elif isinstance(c.overlay, tuple):
             offered = [(f, self.flows[f].title) for f in c.overlay]
             offered.append(("resume", None))
@@ -317,6 +339,8 @@ class Engine:
         st = self.flows[c.flow].states[c.state]
         if c.overlay == "crisis":
             ids = self.settings["help_now"]
+        elif _asking(c):
+            ids = self.settings["safety_check"]
         elif isinstance(c.overlay, tuple):
             ids = self.settings["not_sure"]
         else:
@@ -334,7 +358,12 @@ class Engine:
             end=st.end and plain,
             handoff=self._handoff(st.handoff, c.locale) if st.handoff and plain else None,
             print=st.print if plain else None,
+            safety_check=_asking(c),
         )
+
+
+def _asking(c: Conversation) -> bool:
+    return isinstance(c.overlay, str) and (c.overlay == ASK or c.overlay.startswith(ASK + ":"))
 
 
 def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> dict[str, Any]:
@@ -344,7 +373,7 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         raise FlowError([f"{where}: must be a mapping"])
     if raw.get("start") not in flows:
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
-    for key in ("help_now", "not_sure"):
+    for key in ("help_now", "not_sure", "safety_check"):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")

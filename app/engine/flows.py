@@ -15,7 +15,10 @@ from typing import Any
 import yaml
 
 # Option ids the engine answers in every state; a flow may not reuse them.
-GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume")
+# The safe_* answers belong to the "are you safe?" question asked when typed
+# words might mean danger (see Engine._say).
+SAFETY_ANSWERS = ("safe_yes", "safe_no", "safe_unsure")
+GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume", *SAFETY_ANSWERS)
 AUDIENCES = ("welcome", "youth", "parents", "schools")
 HANDOFFS = {"report_remove": "/report-remove", "family_agreement": "/parents/agreement"}
 ID = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -29,12 +29,24 @@ _WORD = re.compile(r"\S+")  # normalised text is words separated by single space
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
+CARD = "crisis"  # show the crisis card (urgent help)
+ASK = "ask"  # ask directly whether they are safe
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str | None  # CARD, ASK or None
+    groups: tuple[str, ...]  # pattern groups that fired
+    probability: float | None  # the model's, for the whole message
+
+
 @dataclass(frozen=True)
 class _Group:
     name: str
     patterns: tuple[re.Pattern[str], ...]
     exceptions: tuple[re.Pattern[str], ...]
     fuzzy: tuple[str, ...] = field(default=())
+    level: str = CARD  # what a hit means on its own: CARD, or ASK for ambiguous words
 
     def hit(self, text: str, fuzzy_min: float) -> bool:
         excused = [m.span() for rx in self.exceptions for m in rx.finditer(text)]
@@ -65,6 +77,12 @@ def _compile(source: str, defs: dict[str, str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + squeeze_pattern(expanded) + r")(?!\w)")
 
 
+def _level(group: str, given: Any) -> str:
+    if given not in ("card", "ask"):
+        raise ValueError(f"crisis.yaml: group {group!r}: level must be 'card' or 'ask', not {given!r}")
+    return CARD if given == "card" else ASK
+
+
 class CrisisDetector:
     """Matches normalised text against named groups of crisis patterns, then
     (if given) the model: its name is "model" in `matches`."""
@@ -86,6 +104,7 @@ class CrisisDetector:
                     patterns=tuple(_compile(r, defs) for r in regexes),
                     exceptions=tuple(_compile(str(r), defs) for r in spec.get("except") or []),
                     fuzzy=tuple(normalise(str(w)) for w in spec.get("fuzzy") or []),
+                    level=_level(name, spec.get("level", "card")),
                 )
             )
         self.groups: tuple[_Group, ...] = tuple(groups)
@@ -95,25 +114,57 @@ class CrisisDetector:
         with open(path, encoding="utf-8") as f:
             return cls(yaml.safe_load(f), model)
 
-    def matches(self, text: str) -> list[str]:
-        """Names of the pattern groups that fire (for debugging and tests)."""
+    def units(self, text: str) -> list[str]:
+        """The normalised message, then each of its sentences if it has
+        several: a negation in one sentence must not excuse the next, and a
+        danger sentence in a long story must not be diluted by the rest."""
         norm = normalise(text or "")
         if not norm:
             return []
-        # Normalising drops punctuation, so an idiom or negation could excuse
-        # words from the next sentence ("im not. suicidal for weeks"): each
-        # sentence is checked on its own as well as the whole message.
-        units = [norm]
         sentences = [s for s in (normalise(part) for part in _SENTENCE_END.split(text)) if s]
-        if len(sentences) > 1:
-            units += sentences
-        hits = [g.name for g in self.groups if any(g.hit(unit, self.fuzzy_min) for unit in units)]
-        if not hits and self.model is not None and self.model.flags(norm):
-            hits.append("model")
-        return hits
+        return [norm, *sentences] if len(sentences) > 1 else [norm]
+
+    def assess(self, text: str) -> Assessment:
+        units = self.units(text)
+        if not units:
+            return Assessment(None, (), None)
+        hits = tuple(g.name for g in self.groups if any(g.hit(unit, self.fuzzy_min) for unit in units))
+        # The model reads the whole message: cross-validation scored it
+        # better than taking its riskiest sentence (which the patterns do).
+        p = self.model.probability(units[0]) if self.model is not None else None
+        return Assessment(_decide(hits, {g.name: g.level for g in self.groups}, p, self.model), hits, p)
+
+    def matches(self, text: str) -> list[str]:
+        """Names of the pattern groups that fire, and "model" when only the
+        model does (for debugging and tests)."""
+        a = self.assess(text)
+        return list(a.groups) or (["model"] if a.level else [])
+
+    def check(self, text: str) -> str | None:
+        """CARD (show urgent help), ASK (ask whether they are safe) or None."""
+        return self.assess(text).level
 
     def is_crisis(self, text: str) -> bool:
-        return bool(self.matches(text))
+        """Would this message get the crisis card or the safety question?"""
+        return self.check(text) is not None
+
+
+def _decide(hits: tuple[str, ...], levels: dict[str, str], p: float | None, model: CrisisModel | None) -> str | None:
+    """Patterns first: a hit in a group of level "card" shows the card,
+    unless the model is all but sure the words are an idiom or a negation it
+    has learnt, when the person is asked instead (never ignored). A hit in an
+    "ask" group asks. Without a hit the model decides: card, ask or nothing."""
+    if p is None or model is None:
+        if not hits:
+            return None
+        return CARD if any(levels[h] == CARD for h in hits) else ASK
+    if any(levels[h] == CARD for h in hits):
+        return CARD if p >= model.veto_below else ASK
+    if p >= model.card_at:
+        return CARD
+    if hits or p >= model.ask_at:
+        return ASK
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -31,8 +31,9 @@ class SafetyService:
         phrases = tuple(sorted({p for f in flows.values() for p in f.phrases}))
         return cls(detector_for(phrases), router_for(flows))
 
-    def is_crisis(self, text: str) -> bool:
-        return self.detector.is_crisis(text)
+    def check(self, text: str) -> str | None:
+        """"crisis", "ask" or None: see CrisisDetector.check."""
+        return self.detector.check(text)
 
     def route(self, text: str, audience: str | None) -> Route:
         return self.router.route(text, hint=audience)

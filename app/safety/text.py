@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.safety.welsh import demutate
+
 # Apostrophes are removed, not turned into spaces, so "don't" == "dont".
 _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 # Leetspeak, applied only inside tokens that also contain a letter (see below).
@@ -47,7 +49,7 @@ def squeeze(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
-def normalise(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, no accents, no apostrophes, leetspeak undone, punctuation
     and emoji turned into single spaces, repeated letters squeezed."""
     text = _strip_accents(text).lower()
@@ -55,6 +57,13 @@ def normalise(text: str) -> str:
     text = _TOKEN.sub(lambda m: _unleet(m.group(0)), text)
     text = _NON_WORD.sub(" ", text)
     return squeeze(text).strip()
+
+
+def normalise(text: str) -> str:
+    """`fold`, then the Welsh mutations of the words that matter undone
+    ("farw" -> "marw": see welsh.py), so patterns are written in a word's
+    dictionary form."""
+    return " ".join(demutate(fold(text).split()))
 
 
 # In a regex, an escape such as \b or \s must survive squeezing: "\bbetter"
