@@ -53,7 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     catalogs = i18n.Catalogs(Path(cfg["LOCALES_DIR"]))
 
     flows = engine_for(cfg, catalogs)
-    flows.safety = SafetyService.for_flows(flows.flows)  # routes by the flows just checked
+    # routes by the flows just checked; learns their words in every language as ordinary
+    flows.safety = SafetyService.for_flows(flows.flows, catalogs.gettext, catalogs.locales)
     open_db(cfg["DATABASE"]).close()
     counters = Counters(cfg["DATABASE"], spawn=socketio.start_background_task)
     if not app.config["TESTING"]:

@@ -52,27 +52,41 @@ def test_false_alarm_rate() -> None:
 def test_model_scores_exactly_as_scikit_learn_would() -> None:
     """The serving process scores with its own term lists and the fitted
     weights, never importing scikit-learn: it must give scikit-learn's own
-    probabilities, for every example and for unseen text."""
+    probabilities, for every example and for unseen text, pattern hits
+    included."""
     import numpy as np
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_union
 
     from app.safety.model import C, CrisisModel
 
-    pos = [normalise(t) for t in CRISIS]
-    neg = [normalise(t) for t in OK]
-    reference = make_pipeline(
-        make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(C=C, max_iter=3000, class_weight="balanced"),
-    ).fit(pos + neg, [1] * len(pos) + [0] * len(neg))
-    texts = [*pos, *neg, "an unseen message, with zzqx words and a b c", "a", ""]
+    def example(text: str) -> tuple[str, list[str]]:
+        return normalise(text), sorted(PATTERNS_ONLY.groups_hit(text))
+
+    pos = [example(t) for t in CRISIS]
+    neg = [example(t) for t in OK]
+    names = sorted({g for _, groups in pos + neg for g in groups})
+
+    def features(examples: list[tuple[str, list[str]]], fit: bool = False) -> Any:
+        texts = [t for t, _ in examples]
+        words = union.fit_transform(texts) if fit else union.transform(texts)
+        hits = csr_matrix([[float(n in g) for n in names] for _, g in examples], shape=(len(examples), len(names)))
+        return hstack([words, hits]).tocsr()
+
+    union = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+    )
+    reference = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+    reference.fit(features(pos + neg, fit=True), [1] * len(pos) + [0] * len(neg))
+    unseen = [("an unseen message, with zzqx words and a b c", ["self_harm"]), ("a", []), ("", [])]
+    examples = [*pos, *neg, *unseen]
     model = CrisisModel.fitted(pos, neg)
-    got = np.array([model.probability(t) for t in texts])
-    assert np.allclose(got, reference.predict_proba(texts)[:, 1], atol=1e-9)
+    got = np.array([model.probability(t, g) for t, g in examples])
+    assert np.allclose(got, reference.predict_proba(features(examples))[:, 1], atol=1e-9)
+    assert model.tables["groups"], "pattern groups are features"
 
 
 def test_serving_never_imports_scikit_learn(tmp_path: Path) -> None:
@@ -91,7 +105,7 @@ def test_serving_never_imports_scikit_learn(tmp_path: Path) -> None:
 def test_model_catches_what_patterns_let_through_and_is_named() -> None:
     from app.safety.model import CrisisModel
 
-    model = CrisisModel.fitted(["i will walk into the marsh tonight"] * 3, ["the marsh walk was lovely"] * 3)
+    model = CrisisModel.fitted([("i wil walk into the marsh tonight", [])] * 3, [("the marsh walk was lovely", [])] * 3)
     detector = crisis.CrisisDetector({"groups": {}}, model)
     assert detector.matches("walk into the marsh tonight") == ["model"]
     assert detector.matches("lovely walk") == []

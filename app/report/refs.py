@@ -26,9 +26,9 @@ import hashlib
 import hmac
 import re
 import secrets
-import sys
 import threading
-from collections.abc import Callable
+
+from ..offload import off_the_event_loop
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 GROUPS, GROUP_LEN = 4, 4
@@ -63,17 +63,6 @@ def normalise_case_reference(raw: object) -> str | None:
 
 def valid_pin(raw: object) -> bool:
     return isinstance(raw, str) and PIN.fullmatch(raw) is not None
-
-
-def off_the_event_loop(work: Callable[[], bytes]) -> bytes:
-    """Run CPU-bound work where it can't stall the server: under gevent (the
-    default server) a 0.16 s scrypt in a greenlet would freeze every open chat,
-    so it goes to gevent's thread pool; with real threads it runs here."""
-    if "gevent.monkey" in sys.modules and sys.modules["gevent.monkey"].is_module_patched("threading"):
-        import gevent
-
-        return gevent.get_hub().threadpool.apply(work)  # type: ignore[no-any-return]
-    return work()
 
 
 def _scrypt(pin: str, salt: bytes) -> bytes:

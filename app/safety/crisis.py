@@ -11,6 +11,7 @@ from reviewable examples at start-up.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
-from app.safety.model import CrisisModel, read_examples
+from app.safety.model import CrisisModel, Example, read_examples
 from app.safety.text import normalise, squeeze_pattern
 
 DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
@@ -27,6 +28,7 @@ _DEF_REF = re.compile(r"<(\w+)>")
 _FUZZY_MIN_LEN = 5  # shorter words collide too easily ("sucks" vs "sui...")
 _WORD = re.compile(r"\S+")  # normalised text is words separated by single spaces
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
+MAX_CHECKED = 2000  # characters: twice the longest message a person can send
 
 
 CARD = "crisis"  # show the crisis card (urgent help)
@@ -88,6 +90,7 @@ class CrisisDetector:
     (if given) the model: its name is "model" in `matches`."""
 
     def __init__(self, config: dict[str, Any], model: CrisisModel | None = None) -> None:
+        self.config = config
         self.model = model
         defs = {
             name: re.sub(r"\s*\|\s*", "|", str(value).strip())
@@ -118,20 +121,30 @@ class CrisisDetector:
         """The normalised message, then each of its sentences if it has
         several: a negation in one sentence must not excuse the next, and a
         danger sentence in a long story must not be diluted by the rest."""
-        norm = normalise(text or "")
+        # Normalising can lengthen text (one ligature can become 18 letters):
+        # bound the work by what is checked, not by what was typed.
+        text = (text or "")[:MAX_CHECKED]
+        norm = normalise(text)[:MAX_CHECKED]
         if not norm:
             return []
         sentences = [s for s in (normalise(part) for part in _SENTENCE_END.split(text)) if s]
         return [norm, *sentences] if len(sentences) > 1 else [norm]
 
+    def groups_hit(self, text: str) -> tuple[str, ...]:
+        """The pattern groups that fire on a message or any of its sentences."""
+        return self._hits(self.units(text))
+
+    def _hits(self, units: list[str]) -> tuple[str, ...]:
+        return tuple(g.name for g in self.groups if any(g.hit(unit, self.fuzzy_min) for unit in units))
+
     def assess(self, text: str) -> Assessment:
         units = self.units(text)
         if not units:
             return Assessment(None, (), None)
-        hits = tuple(g.name for g in self.groups if any(g.hit(unit, self.fuzzy_min) for unit in units))
+        hits = self._hits(units)
         # The model reads the whole message: cross-validation scored it
         # better than taking its riskiest sentence (which the patterns do).
-        p = self.model.probability(units[0]) if self.model is not None else None
+        p = self.model.probability(units[0], hits) if self.model is not None else None
         return Assessment(_decide(hits, {g.name: g.level for g in self.groups}, p, self.model), hits, p)
 
     def matches(self, text: str) -> list[str]:
@@ -150,16 +163,17 @@ class CrisisDetector:
 
 
 def _decide(hits: tuple[str, ...], levels: dict[str, str], p: float | None, model: CrisisModel | None) -> str | None:
-    """Patterns first: a hit in a group of level "card" shows the card,
-    unless the model is all but sure the words are an idiom or a negation it
-    has learnt, when the person is asked instead (never ignored). A hit in an
-    "ask" group asks. Without a hit the model decides: card, ask or nothing."""
+    """Patterns first: a pattern hit is never ignored. A hit in a group of
+    level "card" shows the card unless the model (which knows the hit, and
+    has learnt from idioms, negations and the past tense) doubts it, when the
+    person is asked instead; a hit in an "ask" group asks. Without a hit the
+    model decides: card, ask or nothing."""
     if p is None or model is None:
         if not hits:
             return None
         return CARD if any(levels[h] == CARD for h in hits) else ASK
     if any(levels[h] == CARD for h in hits):
-        return CARD if p >= model.veto_below else ASK
+        return CARD if p >= model.hit_card_at else ASK
     if p >= model.card_at:
         return CARD
     if hits or p >= model.ask_at:
@@ -170,13 +184,19 @@ def _decide(hits: tuple[str, ...], levels: dict[str, str], p: float | None, mode
 @lru_cache(maxsize=4)
 def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     """The bundled patterns, and the model fitted on the bundled examples with
-    `ordinary` (the flows' routing phrases) as more ordinary messages. Built
-    once for each set of phrases."""
+    `ordinary` (the flows' phrases and option labels) as more ordinary
+    messages, leaving out any the patterns flag ("Someone seems at risk of
+    harm" is a label, but not a message to learn as harmless). Built once
+    for each set of phrases."""
     crisis, examples_ok = read_examples()
-    model = CrisisModel.fitted(
-        [normalise(t) for t in crisis], [normalise(t) for t in (*examples_ok, *ordinary)]
-    )
-    return CrisisDetector.from_file(DEFAULT_PATH, model)
+    patterns = CrisisDetector.from_file(DEFAULT_PATH)
+    ordinary = tuple(t for t in ordinary if not patterns.groups_hit(t))
+
+    def examples(texts: Iterable[str]) -> list[Example]:
+        return [(normalise(t), list(patterns.groups_hit(t))) for t in texts]
+
+    model = CrisisModel.fitted(examples(crisis), examples((*examples_ok, *ordinary)))
+    return CrisisDetector(patterns.config, model)
 
 
 def default() -> CrisisDetector:
