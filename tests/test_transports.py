@@ -21,6 +21,7 @@ TURN_KEYS = {
     "end",
     "handoff",
     "print",
+    "safety_check",
 }
 
 

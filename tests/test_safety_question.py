@@ -1,0 +1,97 @@
+"""The middle answer: words that might mean danger, but not clearly, get a
+direct question ("are you thinking about hurting yourself, or are you in
+danger right now?") with Yes / No / I'm not sure, in every transport and in
+Welsh. Yes and not sure lead to urgent help; No goes back to where they were.
+These use the app's real detector: the phrases are ones its patterns mark
+"ask" (a hopeless feeling with no words of dying)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import screenshot
+from flask.testing import FlaskClient
+from test_browser_chat import last_bot_text, open_chat
+from test_transports import form_turn, hidden_token, socket_act
+
+UNCLEAR_EN = "i cant cope with this"
+UNCLEAR_CY = "dwi'n teimlo'n anobeithiol"
+QUESTION_EN = "in danger right now?"
+QUESTION_CY = "mewn perygl ar hyn o bryd?"
+
+
+def test_the_detector_asks_about_these_words(app: Any) -> None:
+    safety = app.extensions["safechat"]["engine"].safety
+    assert safety.check(UNCLEAR_EN) == "ask"
+    assert safety.check(UNCLEAR_CY) == "ask"
+    assert safety.check("i want to kill myself") == "crisis"
+    assert safety.check("dwi isio marw") == "crisis"
+    assert safety.check("someone is threatening to share my pics") is None
+
+
+def _youth_step(api: Any, locale: str = "en") -> dict[str, Any]:
+    _, turn = api({"start": "youth_sextortion", "locale": locale})
+    return turn
+
+
+@pytest.mark.parametrize("answer, crisis", [("safe_yes", True), ("safe_unsure", True), ("safe_no", False)])
+def test_over_http(api: Any, answer: str, crisis: bool) -> None:
+    here = _youth_step(api)
+    status, asked = api({"token": here["token"], "say": UNCLEAR_EN})
+    assert status == 200 and asked["safety_check"] and not asked["crisis"]
+    assert QUESTION_EN in asked["messages"][-1]["text"]
+    assert [o["label"] for o in asked["options"][:3]] == ["Yes, I am", "No, I'm not", "I'm not sure"]
+    _, after = api({"token": asked["token"], "choose": answer})
+    assert after["crisis"] is crisis and not after["safety_check"]
+    if crisis:
+        assert "999" in " ".join(m["text"] for m in after["messages"])
+    else:
+        assert (after["flow"], after["state"], after["messages"]) == (here["flow"], here["state"], here["messages"])
+
+
+def test_over_the_socket(api: Any, socket_client: Any) -> None:
+    here = _youth_step(api)
+    name, asked = socket_act(socket_client, {"token": here["token"], "say": UNCLEAR_EN})
+    assert name == "turn" and asked["safety_check"]
+    name, card = socket_act(socket_client, {"token": asked["token"], "choose": "safe_unsure"})
+    assert name == "turn" and card["crisis"] and "0800 1111" in " ".join(m["text"] for m in card["messages"])
+
+
+def test_with_plain_forms_in_welsh(api: Any, client: FlaskClient) -> None:
+    here = _youth_step(api, "cy")
+    status, html = form_turn(client, {"token": here["token"], "say": UNCLEAR_CY})
+    assert status == 200 and QUESTION_CY in html
+    for label in ("Ydw", "Nac ydw"):
+        assert f">{label}<" in html
+    status, html = form_turn(client, {"token": hidden_token(html), "choose": "safe_yes"})
+    assert status == 200 and "999" in html and "0800 1111" in html
+
+
+def test_in_chromium(live_server: Any, page: Any) -> None:
+    open_chat(page, live_server.base)
+    page.get_by_label("Or type in your own words").fill(UNCLEAR_EN)
+    count = page.locator("#log .msg.bot").count()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    assert QUESTION_EN in last_bot_text(page)
+    screenshot(page, "chat-safety-question")
+    count = page.locator("#log .msg.bot").count()
+    page.get_by_role("button", name="I'm not sure", exact=True).click()
+    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    assert "0800 1111" in last_bot_text(page)
+    assert page.get_by_role("button", name="Carry on where I was").is_visible()
+
+
+def test_in_chromium_without_javascript_in_welsh(live_server: Any, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.base + "/chat?lang=cy")
+    before = page.locator("#log").inner_text()
+    page.locator("textarea[name=say], input[name=say]").first.fill(UNCLEAR_CY)
+    page.locator("form:has([name=say]) button[type=submit]").first.click()
+    assert QUESTION_CY in page.locator("#log").inner_text()
+    screenshot(page, "chat-safety-question-no-js-cy")
+    page.get_by_role("button", name="Nac ydw", exact=True).click()
+    assert page.locator("#log").inner_text() == before
+    context.close()
