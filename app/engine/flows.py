@@ -17,7 +17,8 @@ import yaml
 # Option ids the engine answers in every state; a flow may not reuse them.
 GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume")
 AUDIENCES = ("welcome", "youth", "parents", "schools")
-HANDOFFS = {"report_remove": "/report-remove", "family_agreement": "/parents/agreement"}
+# "fingerprints" is our own page, an extra beside Childline's Report Remove (never called that).
+HANDOFFS = {"fingerprints": "/fingerprints", "family_agreement": "/parents/agreement"}
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 FLOW_KEYS = {"id", "audience", "title", "start", "phrases", "states"}
