@@ -626,7 +626,11 @@ def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:
     _, hello = api({"token": first["token"], "choose": "adult"})
     assert hello["flow"] == "adult_help"
     words = plain(hello["messages"][0]["text"])
-    must_say(words, [r"welcome here", r"18 or 19", r"not your fault", r"don't have to prove your age", r"\b999\b"], "hello")
+    must_say(
+        words,
+        [r"welcome here", r"Whatever your age", r"18 or 19", r"not your fault", r"don't have to prove your age", r"\b999\b"],
+        "hello",
+    )
     _, help_ = api({"token": hello["token"], "choose": "next"})
     text = plain("\n".join(m["text"] for m in help_["messages"]))
     must_say(
