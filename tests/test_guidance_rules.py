@@ -182,7 +182,9 @@ def test_a_first_step_without_urgent_help_is_found(engine: Engine, monkeypatch: 
     start = flow.states[flow.start]
     # The old first step: reassurance, no 999, Childline or Samaritans.
     monkeypatch.setitem(  # type: ignore[index]
-        flow.states, flow.start, replace(start, say=("youth.sextortion.fake_images", "youth.sextortion.choose_pace"))
+        flow.states,
+        flow.start,
+        replace(start, say=("youth.sextortion.fake_images", "youth.sextortion.choose_pace")),
     )
     assert found(check_urgent_help_first(engine)) == [
         "flows/youth_sextortion.yaml: state 'not_your_fault': the first step of a sextortion flow must "

@@ -299,7 +299,10 @@ def test_targeted_paths(all_paths: dict[str, list[FlowPath]]) -> None:
         assert any("childline.org.uk/info-advice" in m["html"] for m in rr["messages"])
         rr_text = plain("\n".join(m["text"] for m in rr["messages"]))
         assert "your child makes the report themselves, on their own device" in rr_text
-        assert "never ask them to send you the picture" in rr_text and "never ask them for the picture" in rr_text
+        assert (
+            "never ask them to send you the picture" in rr_text
+            and "never ask them for the picture" in rr_text
+        )
         assert "even before it is posted" in rr_text and "from most sites" in rr_text
         assert "for sites outside the uk" not in rr_text and "from any country" in rr_text
         assert "you can sit with them" in rr_text and "optional" in rr_text

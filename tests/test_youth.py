@@ -133,9 +133,14 @@ ALLOWED = advice_exceptions(ROOT / "content")
 
 
 def test_no_youth_text_gives_forbidden_advice() -> None:
-    bad = {mid: forbidden_advice_in(m.text, "youth", ALLOWED.get(mid, set())) for mid, m in youth_messages().items()}
+    bad = {
+        mid: forbidden_advice_in(m.text, "youth", ALLOWED.get(mid, set()))
+        for mid, m in youth_messages().items()
+    }
     assert not {k: v for k, v in bad.items() if v}
-    assert forbidden_advice(youth_messages()["youth.image_shared.report_remove"].text, "youth")  # the exception is needed
+    assert forbidden_advice(
+        youth_messages()["youth.image_shared.report_remove"].text, "youth"
+    )  # the exception is needed
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
@@ -146,7 +151,10 @@ def test_nothing_shown_or_offered_gives_forbidden_advice(
         labels = "\n".join(o["label"] for t in p.turns for o in t["options"])
         assert forbidden_advice(labels, "youth") == [], p.choices
         for m in (m for t in p.turns for m in t["messages"]):
-            assert forbidden_advice_in(m["text"], "youth", ALLOWED.get(m["id"], set())) == [], (p.choices, m["id"])
+            assert forbidden_advice_in(m["text"], "youth", ALLOWED.get(m["id"], set())) == [], (
+                p.choices,
+                m["id"],
+            )
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
@@ -331,7 +339,11 @@ def test_sextortion_one_step_at_a_time_goes_in_order(paths: Callable[[str], list
         # Childline's Report Remove is the main action; our page is named as an extra
         html = " ".join(m["html"] for m in take_down["messages"])
         assert html.index(CHILDLINE_REPORT_REMOVE) < html.index("fingerprints")
-        must_say(plain(" ".join(m["text"] for m in take_down["messages"])), [r"not Report Remove", r"safe"], "take down")
+        must_say(
+            plain(" ".join(m["text"] for m in take_down["messages"])),
+            [r"not Report Remove", r"safe"],
+            "take down",
+        )
 
 
 def test_sextortion_labels_say_what_comes_next(paths: Callable[[str], list[Path]]) -> None:
@@ -376,7 +388,9 @@ def test_sextortion_can_hop_to_report_remove_explained(paths: Callable[[str], li
 def test_image_shared_hands_off_to_childline_report_remove(paths: Callable[[str], list[Path]]) -> None:
     """GUIDANCE §4: the main action is Childline's Report Remove; our page is an
     extra with its own name, honest about where its codes go."""
-    handed = [p for p in complete(paths("youth_image_shared"), "youth_image_shared") if "report_remove" in p.states]
+    handed = [
+        p for p in complete(paths("youth_image_shared"), "youth_image_shared") if "report_remove" in p.states
+    ]
     assert handed
     for p in handed:
         text = text_of(p)
@@ -401,7 +415,9 @@ def test_image_shared_hands_off_to_childline_report_remove(paths: Callable[[str]
         assert first_index(hand_off, r"Go to Report Remove") < first_index(hand_off, r"fingerprint")
         html = " ".join(m["html"] for m in handoffs[0]["messages"])
         assert CHILDLINE_REPORT_REMOVE in html
-        assert "/fingerprints" not in html and "/report-remove" not in html  # the button is the only way there
+        assert (
+            "/fingerprints" not in html and "/report-remove" not in html
+        )  # the button is the only way there
         # Take It Down, for what it covers (§1), not "for sites outside the UK"
         must_say(
             text,
@@ -426,7 +442,12 @@ def test_image_shared_in_a_school_group_chat(paths: Callable[[str], list[Path]])
     for p in school:
         must_say(
             state_text(p, "school_group"),
-            [r"tell a teacher you trust", r"make people delete it", r"report the group chat", r"won't be in trouble"],
+            [
+                r"tell a teacher you trust",
+                r"make people delete it",
+                r"report the group chat",
+                r"won't be in trouble",
+            ],
             "school group chat",
         )
 
@@ -567,14 +588,22 @@ def test_talk_to_someone_every_path(paths: Callable[[str], list[Path]]) -> None:
     done = complete(paths("youth_talk_to_someone"), "youth_talk_to_someone")
     for p in done:
         must_say(
-            state_text(p, "childline"), [r"Childline", r"counsellor", r"0800 1111", r"1-2-1", r"24 hours"], "start"
+            state_text(p, "childline"),
+            [r"Childline", r"counsellor", r"0800 1111", r"1-2-1", r"24 hours"],
+            "start",
         )
     told = [p for p in done if "what_to_expect" in p.states]
     assert told
     for p in told:
         must_say(
             state_text(p, "what_to_expect"),
-            [r"free", r"confidential", r"someone's safety is at risk", r"don't have to give your name", r"stop at any time"],
+            [
+                r"free",
+                r"confidential",
+                r"someone's safety is at risk",
+                r"don't have to give your name",
+                r"stop at any time",
+            ],
             "expect",
         )
 
@@ -628,7 +657,14 @@ def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:
     words = plain(hello["messages"][0]["text"])
     must_say(
         words,
-        [r"welcome here", r"Whatever your age", r"18 or 19", r"not your fault", r"don't have to prove your age", r"\b999\b"],
+        [
+            r"welcome here",
+            r"Whatever your age",
+            r"18 or 19",
+            r"not your fault",
+            r"don't have to prove your age",
+            r"\b999\b",
+        ],
         "hello",
     )
     _, help_ = api({"token": hello["token"], "choose": "next"})

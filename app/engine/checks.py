@@ -269,7 +269,9 @@ def check_hours(msg: Message, where: str, allow: Allowlist, allow_where: str) ->
         flat = " ".join(line.split()).lower()
         for number, hours in allow.hours.items():
             if _number_in(number, line) and hours.lower() not in flat:
-                out.append(Finding(where, f"'{number}' is shown without its hours ('{hours}', {allow_where})"))
+                out.append(
+                    Finding(where, f"'{number}' is shown without its hours ('{hours}', {allow_where})")
+                )
     return out
 
 
@@ -370,8 +372,13 @@ NEVER_SAID = {"schools": re.compile(r"\b(forward\w*|screen ?shots?\w*)\b")}
 EXCEPTIONS = "advice_exceptions.yaml"
 
 
+def _flat(text: str) -> str:
+    """Lower case with straight apostrophes (the Markdown renderer curls them)."""
+    return text.replace("\u2019", "'").replace("\u2018", "'").lower()
+
+
 def _sentences(text: str) -> list[str]:
-    flat = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    flat = _flat(text)
     return [s.strip().removeprefix("- ") for s in re.split(r"(?<=[.!?])\s+|\n+", flat) if s.strip()]
 
 
@@ -435,7 +442,9 @@ def check_advice(engine: Engine, content_dir: Path) -> list[Finding]:
 SCREENSHOT = re.compile(r"\bscreen ?shots?\b|\bscreenshot\w*")
 # "Never screenshot, save or send the nude itself", "don't screenshot that part".
 SCREENSHOT_CAUTION = re.compile(
-    r"\b(never|don't|dont|do not)\b[^.!?\n]{0,40}\bscreen ?shot\w*\b[^.!?\n]{0,60}(" + IMAGE + r"|\bthat part\b)"
+    r"\b(never|don't|dont|do not)\b[^.!?\n]{0,40}\bscreen ?shot\w*\b[^.!?\n]{0,60}("
+    + IMAGE
+    + r"|\bthat part\b)"
 )
 
 
@@ -464,23 +473,27 @@ def check_screenshot_caution(msg: Message, where: str) -> list[Finding]:
 # Our fingerprint page is not Report Remove (GUIDANCE.md §4): Report Remove is
 # Childline and the IWF's, and takes no fingerprints.
 OUR_PAGE = ("/fingerprints", "/report-remove")
-CHILDLINE_REPORT_REMOVE = "childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image"
+CHILDLINE_REPORT_REMOVE = (
+    "childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image"
+)
 CALLS_OURS_REPORT_REMOVE = re.compile(
-    r"\b(our|this|my)\s+(own\s+)?report remove\b|\breport remove (page|tool) (here|on this (site|phone|device))\b"
+    r"\b(our|this|my)\s+(own\s+)?report remove\b"
+    r"|\breport remove (page|tool) (here|on this (site|phone|device))\b"
 )
 
 
-def _flat(text: str) -> str:
-    return text.replace("\u2019", "'").replace("\u2018", "'").lower()
-
-
 def check_not_called_report_remove(msg: Message, where: str) -> list[Finding]:
+    """Words never present our page as Report Remove: no "our Report Remove",
+    and no link to our page whose text says Report Remove."""
     out = [
         f"link to our fingerprint page '{href}' is called '{text}'"
         for href, text in _links("\n\n".join(msg.blocks))
         if href.split("?")[0] in OUR_PAGE and "report remove" in text.lower()
     ]
-    out += [f"calls our page Report Remove: '{m.group(0)}'" for m in CALLS_OURS_REPORT_REMOVE.finditer(_flat(msg.text))]
+    out += [
+        f"calls our page Report Remove: '{m.group(0)}'"
+        for m in CALLS_OURS_REPORT_REMOVE.finditer(_flat(msg.text))
+    ]
     return [Finding(where, line) for line in out]
 
 
@@ -514,6 +527,8 @@ URGENT_HELP = {"999": "999", "0800 1111": "Childline", "116 123": "Samaritans"}
 
 
 def check_urgent_help_first(engine: Engine) -> list[Finding]:
+    """A young person's sextortion flow (audience youth, "sextortion" in its id)
+    offers 999, Childline and Samaritans in the words of its first step."""
     out = []
     for flow in engine.flows.values():
         if flow.audience != "youth" or "sextortion" not in flow.id:
@@ -524,7 +539,8 @@ def check_urgent_help_first(engine: Engine) -> list[Finding]:
             out.append(
                 Finding(
                     f"{flow.path}: state '{flow.start}'",
-                    f"the first step of a sextortion flow must offer urgent help; missing {', '.join(missing)}",
+                    "the first step of a sextortion flow must offer urgent help; "
+                    f"missing {', '.join(missing)}",
                 )
             )
     return out
