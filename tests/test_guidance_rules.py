@@ -161,9 +161,9 @@ def test_a_report_remove_button_to_our_page_alone_is_found(
 ) -> None:
     assert check_labels_not_report_remove(engine) == []
     flow = engine.flows["youth_image_shared"]
-    # The old hand-off: the step "Take me straight to Report Remove" leads to shows
-    # only our page (no link to Childline's Report Remove).
-    only_ours = replace(flow.states["report_remove"], say=("youth.image_shared.fingerprints",))
+    # The old hand-off: the step "Take me straight to Report Remove" leads to
+    # offers only our page (no link or button to Childline's Report Remove).
+    only_ours = replace(flow.states["report_remove"], say=("youth.image_shared.fingerprints",), handoff=None)
     monkeypatch.setitem(flow.states, "report_remove", only_ours)  # type: ignore[index]
     out = found(check_labels_not_report_remove(engine))
     assert "flows/youth_image_shared.yaml: state 'not_your_fault'" in "\n".join(out)

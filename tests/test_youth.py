@@ -267,7 +267,8 @@ CHILDLINE_REPORT_REMOVE = (
     "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
     "remove-nude-image-shared-online/"
 )
-FINGERPRINTS = {"kind": "fingerprints", "url": "/fingerprints"}
+# The hand-off button is Childline's own Report Remove (GUIDANCE §4).
+CHILDLINE_BUTTON = {"kind": "report_remove", "url": CHILDLINE_REPORT_REMOVE}
 
 
 def test_sextortion_reassures_first(paths: Callable[[str], list[Path]]) -> None:
@@ -335,10 +336,10 @@ def test_sextortion_one_step_at_a_time_goes_in_order(paths: Callable[[str], list
             "anything_else",
         ]
         take_down = p.turns[p.states.index("take_down")]
-        assert take_down["handoff"] == FINGERPRINTS
+        assert take_down["handoff"] == CHILDLINE_BUTTON
         # Childline's Report Remove is the main action; our page is named as an extra
         html = " ".join(m["html"] for m in take_down["messages"])
-        assert html.index(CHILDLINE_REPORT_REMOVE) < html.index("fingerprints")
+        assert html.index(CHILDLINE_REPORT_REMOVE) < html.index('href="/fingerprints"')
         must_say(
             plain(" ".join(m["text"] for m in take_down["messages"])),
             [r"not Report Remove", r"safe"],
@@ -397,7 +398,7 @@ def test_image_shared_hands_off_to_childline_report_remove(paths: Callable[[str]
         assert p.states[0] == "not_your_fault"
         must_say(state_text(p, "not_your_fault"), [r"not your fault", r"not in trouble"], "start")
         handoffs = [t for t in p.turns if t["handoff"]]
-        assert [t["handoff"] for t in handoffs] == [FINGERPRINTS]
+        assert [t["handoff"] for t in handoffs] == [CHILDLINE_BUTTON]
         hand_off = state_text(p, "report_remove")
         must_say(
             hand_off,
@@ -415,9 +416,9 @@ def test_image_shared_hands_off_to_childline_report_remove(paths: Callable[[str]
         assert first_index(hand_off, r"Go to Report Remove") < first_index(hand_off, r"fingerprint")
         html = " ".join(m["html"] for m in handoffs[0]["messages"])
         assert CHILDLINE_REPORT_REMOVE in html
-        assert (
-            "/fingerprints" not in html and "/report-remove" not in html
-        )  # the button is the only way there
+        # our page: an extra, after Childline's, linked by its own name
+        assert html.index(CHILDLINE_REPORT_REMOVE) < html.index('href="/fingerprints"')
+        assert re.search(r'<a href="/fingerprints">make fingerprints on this phone</a>', html)
         # Take It Down, for what it covers (§1), not "for sites outside the UK"
         must_say(
             text,
@@ -619,6 +620,7 @@ def test_only_known_numbers_and_links(paths: Callable[[str], list[Path]]) -> Non
         "tel:101",
         "tel:08001111",
         "tel:116123",
+        "/fingerprints",
         "https://www.childline.org.uk/",
         "https://www.ceop.police.uk/Safety-Centre/",
         "https://takeitdown.ncmec.org/",
@@ -638,15 +640,19 @@ def test_only_known_numbers_and_links(paths: Callable[[str], list[Path]]) -> Non
 # -- the hand-off button and the adults' door --------------------------------------------
 
 
-def test_the_hand_off_button_does_not_call_our_page_report_remove(client: Any) -> None:
+def test_the_hand_off_button_goes_to_childline_report_remove(client: Any, api: Any) -> None:
     import json
     from html import unescape
 
     page = client.get("/chat").get_data(as_text=True)
     labels = json.loads(unescape(re.search(r'data-handoff-labels="([^"]*)"', page).group(1)))
-    assert "fingerprints" in labels and "report_remove" not in labels
-    assert "Report Remove" not in labels["fingerprints"]
-    assert "fingerprints" in labels["fingerprints"].lower()
+    assert labels["report_remove"] == "Go to Report Remove on the Childline website"
+    # In Welsh too the button goes to Childline's page as it is (no ?lang= for another site).
+    status, first = api({"start": "youth_image_shared", "locale": "cy"})
+    assert status == 200
+    _, turn = api({"token": first["token"], "choose": "straight"})
+    assert turn["handoff"] == CHILDLINE_BUTTON
+    assert any('href="/fingerprints?lang=cy"' in m["html"] for m in turn["messages"])
 
 
 def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:

@@ -33,6 +33,7 @@ from markdown_it import MarkdownIt
 
 from .content import Message, load_sources
 from .engine import Engine
+from .flows import HANDOFFS, State
 from .paths import TooManyPaths, walk
 from .tokens import Conversation
 
@@ -497,9 +498,19 @@ def check_not_called_report_remove(msg: Message, where: str) -> list[Finding]:
     return [Finding(where, line) for line in out]
 
 
+def _offers(engine: Engine, state: State) -> tuple[bool, bool]:
+    """(our fingerprint page, Childline's Report Remove): which a step offers,
+    in its words or as its hand-off."""
+    hrefs = [href for i in state.say for href, _ in _links("\n\n".join(engine.messages[i].blocks))]
+    if state.handoff:
+        hrefs.append(HANDOFFS[state.handoff])
+    ours = any(h.split("?")[0] in OUR_PAGE for h in hrefs)
+    return ours, any(CHILDLINE_REPORT_REMOVE in h for h in hrefs)
+
+
 def check_labels_not_report_remove(engine: Engine) -> list[Finding]:
-    """A button that says "Report Remove" may not lead to a step whose only link
-    is our fingerprint page: that step must offer Childline's Report Remove."""
+    """A button that says "Report Remove" may not lead to a step that offers our
+    fingerprint page without Childline's Report Remove."""
     out = []
     for flow in engine.flows.values():
         for st in flow.states.values():
@@ -507,9 +518,8 @@ def check_labels_not_report_remove(engine: Engine) -> list[Finding]:
                 if "report remove" not in opt.label.lower():
                     continue
                 for target in {b.go for b in opt.branches}:
-                    to = flow.states[target]
-                    html = " ".join(engine.messages[i].html for i in to.say)
-                    if to.handoff == "fingerprints" and CHILDLINE_REPORT_REMOVE not in html:
+                    ours, childline = _offers(engine, flow.states[target])
+                    if ours and not childline:
                         out.append(
                             Finding(
                                 f"{flow.path}: state '{st.id}'",
