@@ -112,7 +112,7 @@ class Counters:
 
 @migrations()
 def m002_hash_reports(db: Database) -> None:
-    """Hash reports from /report-remove: fingerprints only. Days, never times;
+    """Hash reports from /fingerprints: fingerprints only. Days, never times;
     no IP addresses or user agents. ``change_seq`` orders changes for the
     partner export's cursor (a counter, not a clock)."""
     db.table("hash_reports").create(

@@ -1,4 +1,4 @@
-"""/report-remove through the real app in headless Chromium: files are
+"""/fingerprints (first served at /report-remove) through the real app in headless Chromium: files are
 fingerprinted in the page's Web Worker under the real CSP, results match the
 reference hashes, no request carries file bytes or names, and the optional
 send / check / take back steps work end to end."""
@@ -27,7 +27,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 TOKEN = "page-test-partner-token-" + "z" * 32
 MARKER = b"FILE-BYTES-MARKER-" * 2000
 SECRET_NAME = "private-name-do-not-send.mp4"
-PAGE = "/report-remove"
+PAGE = "/fingerprints"
 
 browser_only = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (apt install chromium)"
@@ -52,6 +52,25 @@ def test_page_works_without_javascript(client: FlaskClient) -> None:
     assert re.search(r'<input type="file" id="files" multiple accept="image/\*,video/\*"', html)
     assert "/static/css/report.css" in html and re.search(r"/static/build/report\.[0-9a-f]+\.js", html)
     assert "worker-src 'self'" in res.headers["Content-Security-Policy"]
+
+
+def test_the_old_address_redirects_for_good(client: FlaskClient) -> None:
+    res = client.get("/report-remove?lang=cy")
+    assert res.status_code == 308 and res.headers["Location"].endswith("/fingerprints?lang=cy")
+    assert client.get("/report-remove").headers["Location"].endswith("/fingerprints")
+
+
+def test_page_says_it_is_not_report_remove(client: FlaskClient) -> None:
+    """GUIDANCE §4: our page is an extra, named for what it is; Childline's
+    Report Remove comes first, and the page is honest about where codes go."""
+    html = client.get(PAGE).get_data(as_text=True).replace("&#39;", "'")
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert title and title[1].strip() == "Make fingerprints on this phone"
+    assert "Report Remove" not in re.search(r"<title>(.*?)</title>", html, re.S)[1]
+    intro = html[html.index("</h1>") : html.index('id="what-title"')]
+    assert "This page is not Report Remove, and it does not report anything." in intro
+    assert "childline.org.uk/info-advice" in intro
+    assert "only go to websites that have signed up with us" in intro and "There may not be any yet." in intro
 
 
 def test_words_for_young_people_are_plain(client: FlaskClient) -> None:
@@ -297,7 +316,10 @@ def test_without_javascript_in_a_browser(browser: Any, live: str) -> None:
     page = context.new_page()
     page.goto(PAGE)
     expect(page.get_by_role("link", name="Go to Report Remove", exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="Go to Report Remove on the Childline website")).to_be_attached()
+    # the intro's link to the real Report Remove (visible), and the no-JavaScript card's
+    childline = page.get_by_role("link", name="Go to Report Remove on the Childline website")
+    expect(childline).to_have_count(2)
+    expect(childline.first).to_be_visible()
     expect(page.get_by_role("link", name="Go to Take It Down")).to_be_visible()
     expect(page.locator("#files")).to_be_hidden()
     expect(page.locator("#submit")).to_be_hidden()

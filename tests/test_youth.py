@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from paths import Path, walk
 
-from app.engine.checks import IMAGE, forbidden_advice, reading_grade
+from app.engine.checks import IMAGE, advice_exceptions, forbidden_advice, forbidden_advice_in, reading_grade
 from app.engine.content import load_content
 
 ROOT = FsPath(__file__).resolve().parent.parent
@@ -127,9 +127,20 @@ def test_every_message_shown_reads_at_grade_6_or_below(
 # -- what every youth flow shares ------------------------------------------------------------
 
 
+# Reviewed exceptions (content/advice_exceptions.yaml): saying that uploading to
+# Childline's Report Remove is safe (GUIDANCE §4).
+ALLOWED = advice_exceptions(ROOT / "content")
+
+
 def test_no_youth_text_gives_forbidden_advice() -> None:
-    bad = {mid: forbidden_advice(m.text, "youth") for mid, m in youth_messages().items()}
+    bad = {
+        mid: forbidden_advice_in(m.text, "youth", ALLOWED.get(mid, set()))
+        for mid, m in youth_messages().items()
+    }
     assert not {k: v for k, v in bad.items() if v}
+    assert forbidden_advice(
+        youth_messages()["youth.image_shared.report_remove"].text, "youth"
+    )  # the exception is needed
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
@@ -138,7 +149,12 @@ def test_nothing_shown_or_offered_gives_forbidden_advice(
 ) -> None:
     for p in paths(flow):
         labels = "\n".join(o["label"] for t in p.turns for o in t["options"])
-        assert forbidden_advice(p.text + "\n" + labels, "youth") == [], p.choices
+        assert forbidden_advice(labels, "youth") == [], p.choices
+        for m in (m for t in p.turns for m in t["messages"]):
+            assert forbidden_advice_in(m["text"], "youth", ALLOWED.get(m["id"], set())) == [], (
+                p.choices,
+                m["id"],
+            )
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
@@ -202,15 +218,26 @@ def test_welcome_young_person_branch_lists_all_six(api: Any) -> None:
 
 # -- youth_sextortion ------------------------------------------------------------------
 
-SEXTORTION_POINTS = [
+# Said once, in the first step (reassurance and urgent help, GUIDANCE §1).
+FIRST_STEP_POINTS = [
     r"not your fault",
     r"not in trouble",
     r"lots of young people",
     r"can be stopped",
+    r"sorted out",
     r"fake|made with AI",
+    r"Samaritans",
+    r"116 123",
+]
+SEXTORTION_POINTS = [
+    *FIRST_STEP_POINTS,
     r"Don't pay",
     r"already paid, don't panic",
     r"don't pay any more",
+    r"Don't send any more pictures",
+    r"anything else they ask",
+    r"Stop replying",
+    r"don't need to reply to keep the proof",
     r"Don't delete anything",
     r"messages",
     r"username",
@@ -219,13 +246,16 @@ SEXTORTION_POINTS = [
     r"bank",
     r"screenshots of the chat",
     r"Never screenshot, save or send the nude",
+    r"don't screenshot that part",
+    r"username, the app and the time",
     r"Write down|write down",
-    r"Stop replying|stop replying",
-    r"block them",
+    r"block them|Block them",
     r"report (their|the) account on the app",
+    r"does not stop them sending",
     r"don't delete it",
     r"linked",
     r"CEOP Safety Centre",
+    r"not anonymous|without giving your details",
     r"\b101\b",
     r"\b999\b",
     r"Report Remove",
@@ -233,6 +263,12 @@ SEXTORTION_POINTS = [
     r"Childline",
     r"0800 1111",
 ]
+CHILDLINE_REPORT_REMOVE = (
+    "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
+    "remove-nude-image-shared-online/"
+)
+# The hand-off button is Childline's own Report Remove (GUIDANCE §4).
+CHILDLINE_BUTTON = {"kind": "report_remove", "url": CHILDLINE_REPORT_REMOVE}
 
 
 def test_sextortion_reassures_first(paths: Callable[[str], list[Path]]) -> None:
@@ -241,9 +277,15 @@ def test_sextortion_reassures_first(paths: Callable[[str], list[Path]]) -> None:
     assert first["messages"][0]["id"] == "youth.sextortion.not_your_fault"
     must_say(
         plain(first["messages"][0]["text"]),
-        [r"not your fault", r"not in trouble", r"lots of young people", r"can be stopped"],
+        [r"not your fault", r"not in trouble", r"lots of young people", r"can be stopped", r"sorted out"],
         "first message",
     )
+    # Urgent help in the very first message (GUIDANCE §1), after "not your fault".
+    html = first["messages"][0]["html"]
+    for tel in ("tel:999", "tel:08001111", "tel:116123"):
+        assert f'href="{tel}"' in html, tel
+    text = plain(first["messages"][0]["text"])
+    assert first_index(text, r"not your fault") < first_index(text, r"\b999\b")
     labels = {o["id"]: o["label"] for o in first["options"] if not o.get("global")}
     assert labels == {"one_step": "One step at a time", "everything": "Show me everything"}
 
@@ -253,10 +295,14 @@ def test_sextortion_every_complete_path_makes_every_point(paths: Callable[[str],
     for p in done:
         text = text_of(p)
         must_say(text, SEXTORTION_POINTS, f"path {p.choices}")
-        # reassurance before any instruction; evidence saved before blocking
+        # reassurance before any instruction; stop replying first, then keep the
+        # evidence, then block; a trusted adult before CEOP and the police
         assert first_index(text, r"not your fault") < first_index(text, r"Don't pay"), p.choices
+        assert first_index(text, r"Stop replying") < first_index(text, r"Don't delete anything"), p.choices
         assert first_index(text, r"screenshots of the chat") < first_index(text, r"block them"), p.choices
-        assert any((t["handoff"] or {}).get("kind") == "report_remove" for t in p.turns), p.choices
+        assert first_index(text, r"adult you trust") < first_index(text, r"CEOP Safety Centre"), p.choices
+        # the way to take pictures down is Childline's Report Remove itself
+        assert any(CHILDLINE_REPORT_REMOVE in m["html"] for t in p.turns for m in t["messages"]), p.choices
 
 
 def test_sextortion_screenshots_are_of_the_conversation_never_the_image(
@@ -267,7 +313,9 @@ def test_sextortion_screenshots_are_of_the_conversation_never_the_image(
         for line in text.splitlines():
             if re.search(r"screenshot", line, re.I) and re.search(IMAGE, line, re.I):
                 assert re.search(r"\bnever\b", line, re.I), line
-        must_say(text, [r"against the law", r"even if the nude is of you|even of yourself"], "illegal copy")
+        # why not, without telling a child who sent a nude that they broke the law
+        must_say(text, [r"protect you", r"victims?"], "why not copy it")
+        assert not re.search(r"even if the nude is of you|even of yourself", text), p.choices
 
 
 def test_sextortion_one_step_at_a_time_goes_in_order(paths: Callable[[str], list[Path]]) -> None:
@@ -277,19 +325,33 @@ def test_sextortion_one_step_at_a_time_goes_in_order(paths: Callable[[str], list
         assert p.states == [
             "not_your_fault",
             "dont_pay",
+            "stop_replying",
             "keep_everything",
             "screenshots",
             "stop_and_block",
             "accounts",
+            "tell_someone",
             "report",
             "take_down",
-            "tell_someone",
             "anything_else",
         ]
-        assert p.turns[p.states.index("take_down")]["handoff"] == {
-            "kind": "report_remove",
-            "url": "/report-remove",
-        }
+        take_down = p.turns[p.states.index("take_down")]
+        assert take_down["handoff"] == CHILDLINE_BUTTON
+        # Childline's Report Remove is the main action; our page is named as an extra
+        html = " ".join(m["html"] for m in take_down["messages"])
+        assert html.index(CHILDLINE_REPORT_REMOVE) < html.index('href="/fingerprints"')
+        must_say(
+            plain(" ".join(m["text"] for m in take_down["messages"])),
+            [r"not Report Remove", r"safe"],
+            "take down",
+        )
+
+
+def test_sextortion_labels_say_what_comes_next(paths: Callable[[str], list[Path]]) -> None:
+    """No label claims something the person has not done ("Done. What next?")."""
+    labels = {o["label"] for p in paths("youth_sextortion") for t in p.turns for o in t["options"]}
+    assert not labels & {"Done. What next?", "OK. Who can I tell?", "OK. What next?", "Got it. What next?"}
+    assert "Next: who can help" in labels
 
 
 def test_sextortion_show_me_everything_is_one_checklist(paths: Callable[[str], list[Path]]) -> None:
@@ -306,22 +368,14 @@ def test_sextortion_show_me_everything_is_one_checklist(paths: Callable[[str], l
         assert len(items) >= 10
         must_say(
             "\n".join(items),
-            [
-                pat
-                for pat in SEXTORTION_POINTS
-                if pat
-                not in (
-                    r"not your fault",
-                    r"not in trouble",
-                    r"lots of young people",
-                    r"can be stopped",
-                    r"fake|made with AI",
-                )
-            ],
+            [pat for pat in SEXTORTION_POINTS if pat not in FIRST_STEP_POINTS],
             "checklist",
         )
         assert re.search(r"kept only|only kept", msg["text"]), "the ticks stay in the browser"
-        assert turn["handoff"] == {"kind": "report_remove", "url": "/report-remove"}
+        assert CHILDLINE_REPORT_REMOVE in msg["html"]
+        items_text = "\n".join(items)
+        assert first_index(items_text, r"Stop replying") < first_index(items_text, r"Don't delete anything")
+        assert first_index(items_text, r"adult you trust") < first_index(items_text, r"CEOP Safety Centre")
 
 
 def test_sextortion_can_hop_to_report_remove_explained(paths: Callable[[str], list[Path]]) -> None:
@@ -332,27 +386,70 @@ def test_sextortion_can_hop_to_report_remove_explained(paths: Callable[[str], li
 # -- youth_image_shared ------------------------------------------------------------------
 
 
-def test_image_shared_every_path_hands_off_to_report_remove(paths: Callable[[str], list[Path]]) -> None:
-    for p in complete(paths("youth_image_shared"), "youth_image_shared"):
+def test_image_shared_hands_off_to_childline_report_remove(paths: Callable[[str], list[Path]]) -> None:
+    """GUIDANCE §4: the main action is Childline's Report Remove; our page is an
+    extra with its own name, honest about where its codes go."""
+    handed = [
+        p for p in complete(paths("youth_image_shared"), "youth_image_shared") if "report_remove" in p.states
+    ]
+    assert handed
+    for p in handed:
         text = text_of(p)
         assert p.states[0] == "not_your_fault"
         must_say(state_text(p, "not_your_fault"), [r"not your fault", r"not in trouble"], "start")
         handoffs = [t for t in p.turns if t["handoff"]]
-        assert [t["handoff"] for t in handoffs] == [{"kind": "report_remove", "url": "/report-remove"}]
+        assert [t["handoff"] for t in handoffs] == [CHILDLINE_BUTTON]
+        hand_off = state_text(p, "report_remove")
         must_say(
-            state_text(p, "report_remove"),
-            [r"fingerprint", r"your own device", r"Nothing is uploaded"],
+            hand_off,
+            [
+                r"Go to Report Remove on Childline",
+                r"safe, and it is not against the law",  # uploading to Report Remove (§4)
+                r"even if nothing has been posted",
+                r"fingerprints on this phone",
+                r"not sent anywhere",
+                r"This is not Report Remove",
+                r"only go to websites that have signed up",
+            ],
             "hand-off",
         )
+        assert first_index(hand_off, r"Go to Report Remove") < first_index(hand_off, r"fingerprint")
         html = " ".join(m["html"] for m in handoffs[0]["messages"])
-        assert (
-            "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
-            "remove-nude-image-shared-online/" in html
-        )
+        assert CHILDLINE_REPORT_REMOVE in html
+        # our page: an extra, after Childline's, linked by its own name
+        assert html.index(CHILDLINE_REPORT_REMOVE) < html.index('href="/fingerprints"')
+        assert re.search(r'<a href="/fingerprints">make fingerprints on this phone</a>', html)
+        # Take It Down, for what it covers (§1), not "for sites outside the UK"
         must_say(
             text,
-            [r"Take It Down", r"takeitdown\.ncmec\.org", r"outside the UK", r"Childline", r"0800 1111"],
+            [
+                r"Take It Down",
+                r"takeitdown\.ncmec\.org",
+                r"under 18, in any country",
+                r"on your own device",
+                r"take part",
+                r"before anything is posted",
+                r"Childline",
+                r"0800 1111",
+            ],
             f"path {p.choices}",
+        )
+        assert "outside the UK" not in text
+
+
+def test_image_shared_in_a_school_group_chat(paths: Callable[[str], list[Path]]) -> None:
+    school = [p for p in paths("youth_image_shared") if p.choices[:1] == ["school_group"]]
+    assert school
+    for p in school:
+        must_say(
+            state_text(p, "school_group"),
+            [
+                r"tell a teacher you trust",
+                r"make people delete it",
+                r"report the group chat",
+                r"won't be in trouble",
+            ],
+            "school group chat",
         )
 
 
@@ -368,6 +465,7 @@ def test_image_shared_explains_what_report_remove_does(paths: Callable[[str], li
                 r"under 18 in the UK",
                 r"under 13, 13 to 15, or 16 to 17",
                 r"don't have to show ID",
+                r"from most sites",
                 r"bit longer",
                 r"Childline account",
                 r"counsellor",
@@ -444,6 +542,8 @@ def test_unwanted_image_every_path(paths: Callable[[str], list[Path]]) -> None:
                 r"Don't forward it or show it to anyone",
                 r"Report the account",
                 r"block it",
+                r"Blocking only stops them reaching you",
+                r"not anonymous",
                 r"CEOP Safety Centre",
                 r"adult you trust",
                 r"0800 1111",
@@ -465,6 +565,11 @@ def test_worried_friend_every_path(paths: Callable[[str], list[Path]]) -> None:
                 r"don't share it",
                 r"Don't forward it or show it to anyone",
                 r"Be there for your friend",
+                r"Don't pay",
+                r"don't send any more pictures",
+                r"Don't delete anything",
+                r"CEOP Safety Centre",
+                r"not anonymous",
                 r"Tell an adult you trust",
                 r"\b999\b",
                 r"Report Remove\W+is for the person in the picture",
@@ -483,13 +588,23 @@ def test_worried_friend_every_path(paths: Callable[[str], list[Path]]) -> None:
 def test_talk_to_someone_every_path(paths: Callable[[str], list[Path]]) -> None:
     done = complete(paths("youth_talk_to_someone"), "youth_talk_to_someone")
     for p in done:
-        must_say(state_text(p, "childline"), [r"Childline", r"counsellor", r"0800 1111", r"1-2-1"], "start")
+        must_say(
+            state_text(p, "childline"),
+            [r"Childline", r"counsellor", r"0800 1111", r"1-2-1", r"24 hours"],
+            "start",
+        )
     told = [p for p in done if "what_to_expect" in p.states]
     assert told
     for p in told:
         must_say(
             state_text(p, "what_to_expect"),
-            [r"free", r"confidential", r"don't have to give your name", r"stop at any time"],
+            [
+                r"free",
+                r"confidential",
+                r"someone's safety is at risk",
+                r"don't have to give your name",
+                r"stop at any time",
+            ],
             "expect",
         )
 
@@ -504,6 +619,8 @@ def test_only_known_numbers_and_links(paths: Callable[[str], list[Path]]) -> Non
         "tel:999",
         "tel:101",
         "tel:08001111",
+        "tel:116123",
+        "/fingerprints",
         "https://www.childline.org.uk/",
         "https://www.ceop.police.uk/Safety-Centre/",
         "https://takeitdown.ncmec.org/",
@@ -518,3 +635,60 @@ def test_only_known_numbers_and_links(paths: Callable[[str], list[Path]]) -> Non
         for h in re.findall(r'href="([^"]+)"', m["html"])
     }
     assert hrefs <= allowed, hrefs - allowed
+
+
+# -- the hand-off button and the adults' door --------------------------------------------
+
+
+def test_the_hand_off_button_goes_to_childline_report_remove(client: Any, api: Any) -> None:
+    import json
+    from html import unescape
+
+    page = client.get("/chat").get_data(as_text=True)
+    labels = json.loads(unescape(re.search(r'data-handoff-labels="([^"]*)"', page).group(1)))
+    assert labels["report_remove"] == "Go to Report Remove on the Childline website"
+    # In Welsh too the button goes to Childline's page as it is (no ?lang= for another site).
+    status, first = api({"start": "youth_image_shared", "locale": "cy"})
+    assert status == 200
+    _, turn = api({"token": first["token"], "choose": "straight"})
+    assert turn["handoff"] == CHILDLINE_BUTTON
+    assert any('href="/fingerprints?lang=cy"' in m["html"] for m in turn["messages"])
+
+
+def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:
+    _, first = api({})
+    assert "adult" in {o["id"] for o in first["options"]}
+    _, hello = api({"token": first["token"], "choose": "adult"})
+    assert hello["flow"] == "adult_help"
+    words = plain(hello["messages"][0]["text"])
+    must_say(
+        words,
+        [
+            r"welcome here",
+            r"Whatever your age",
+            r"18 or 19",
+            r"not your fault",
+            r"don't have to prove your age",
+            r"\b999\b",
+        ],
+        "hello",
+    )
+    _, help_ = api({"token": hello["token"], "choose": "next"})
+    text = plain("\n".join(m["text"] for m in help_["messages"]))
+    must_say(
+        text,
+        [
+            r"Revenge Porn Helpline",
+            r"0345 6000 459, Monday to Friday, 10am to 4pm",
+            r"StopNCII\.org",
+            r"own device",
+            r"Don't pay",
+            r"Stop replying",
+            r"Don't delete anything",
+            r"\b999\b",
+            r"Take It Down",
+            r"Samaritans",
+        ],
+        "adult help",
+    )
+    assert help_["end"] and "help_now" in {o["id"] for o in help_["options"]}

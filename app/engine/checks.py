@@ -10,7 +10,10 @@ Loading (``content.py``, ``flows.py``) already refuses a file without a known
   and a phone link's text must be the number it dials;
 - reading level (Flesch-Kincaid grade, via textstat) per audience: young
   people, welcome and common words ≤ 6, parents ≤ 8, schools ≤ 12;
-- *Help now* is one tap away in every state of every flow (asked of the engine).
+- *Help now* is one tap away in every state of every flow (asked of the engine);
+- helplines with limited hours are shown with them; screenshot advice says not
+  to screenshot the picture itself; our fingerprint page is never called Report
+  Remove; a young person's sextortion flow offers urgent help in its first step.
 
 A finding is one line, ``content/en/x/y.md: …``; warnings don't fail the check.
 """
@@ -30,6 +33,7 @@ from markdown_it import MarkdownIt
 
 from .content import Message, load_sources
 from .engine import Engine
+from .flows import HANDOFFS, State
 from .paths import TooManyPaths, walk
 from .tokens import Conversation
 
@@ -43,7 +47,7 @@ LONG_NUMBER = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){6,
 # Short codes (999, 101, 116 123, 85258) are only phone numbers after a word
 # that says so: "call 999", "ring the police on 101", "text SHOUT to 85258".
 SHORT_NUMBER = re.compile(
-    r"\b(?:call|ring|phone|dial|text)\b[^.\d\n]{0,24}?(?<![\d-])(\d{3}(?: ?\d{2,3})?)(?![\d-])",
+    r"\b(?:call|ring|phone|dial|text)\b[^.\d\n]{0,24}?(?<![\d-])(\d{3}(?: ?\d{2,3})?)(?![\d-])(?! \d)",
     re.IGNORECASE,
 )
 SHORT_LENGTHS = (3, 5, 6)
@@ -86,6 +90,7 @@ class Allowlist:
     urls: tuple[str, ...] = ()  # https prefixes
     emails: frozenset[str] = frozenset()
     internal: tuple[str, ...] = ()  # paths on this site
+    hours: Mapping[str, str] = field(default_factory=dict, compare=False)  # written number → its hours
     problems: list[Finding] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -97,11 +102,14 @@ class Allowlist:
         written: set[str] = set()
         tel: set[str] = set()
         sms: set[str] = set()
+        hours: dict[str, str] = {}
         for i, p in enumerate(raw.get("phones") or [], 1):
             if not isinstance(p, dict) or not isinstance(p.get("written"), str):
                 problems.append(Finding(where, f"phones: entry {i} needs 'written'"))
                 continue
             written.add(" ".join(p["written"].split()))
+            if isinstance(p.get("hours"), str):
+                hours[" ".join(p["written"].split())] = " ".join(p["hours"].split())
             tel.update(str(p[k]) for k in ("tel",) if k in p)
             sms.update(str(p[k]) for k in ("sms",) if k in p)
         urls = tuple(str(u) for u in raw.get("urls") or [])
@@ -117,6 +125,7 @@ class Allowlist:
             urls,
             frozenset(str(e).lower() for e in raw.get("emails") or []),
             tuple(str(p) for p in raw.get("internal") or []),
+            hours,
             problems,
         )
 
@@ -246,6 +255,27 @@ def check_contacts(msg: Message, where: str, allow: Allowlist, allow_where: str)
     return [Finding(where, line) for line in dict.fromkeys(out)]
 
 
+def _number_in(number: str, line: str) -> bool:
+    """`number` written in `line` as a whole number (not the middle of a longer one)."""
+    return re.search(rf"(?<![\d])(?<!\d )(?<!\d-){re.escape(number)}(?![\d])(?! \d)", line) is not None
+
+
+def check_hours(msg: Message, where: str, allow: Allowlist, allow_where: str) -> list[Finding]:
+    """A helpline that is not open all day, every day (GUIDANCE.md §5: the
+    Professionals Online Safety Helpline, the Revenge Porn Helpline, the NSPCC's
+    phones, Meic) is shown with its hours, on the same line, as the allowlist
+    writes them: someone in trouble at 9pm should not ring a line that is shut."""
+    out = []
+    for line in msg.text.splitlines():
+        flat = " ".join(line.split()).lower()
+        for number, hours in allow.hours.items():
+            if _number_in(number, line) and hours.lower() not in flat:
+                out.append(
+                    Finding(where, f"'{number}' is shown without its hours ('{hours}', {allow_where})")
+                )
+    return out
+
+
 def check_reading(msg: Message, where: str, limits: Mapping[str, float] = GRADE_LIMITS) -> list[Finding]:
     area = msg.id.split(".")[0]
     limit = limits.get(area)
@@ -297,6 +327,9 @@ def check_content(
         where = message_path(content_dir, msg_id)
         out += check_reviewed(msg, where, today)
         out += check_contacts(msg, where, allow, allow_where)
+        out += check_hours(msg, where, allow, allow_where)
+        out += check_screenshot_caution(msg, where)
+        out += check_not_called_report_remove(msg, where)
         out += check_reading(msg, where)
     return out
 
@@ -340,8 +373,13 @@ NEVER_SAID = {"schools": re.compile(r"\b(forward\w*|screen ?shots?\w*)\b")}
 EXCEPTIONS = "advice_exceptions.yaml"
 
 
+def _flat(text: str) -> str:
+    """Lower case with straight apostrophes (the Markdown renderer curls them)."""
+    return text.replace("\u2019", "'").replace("\u2018", "'").lower()
+
+
 def _sentences(text: str) -> list[str]:
-    flat = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    flat = _flat(text)
     return [s.strip().removeprefix("- ") for s in re.split(r"(?<=[.!?])\s+|\n+", flat) if s.strip()]
 
 
@@ -397,6 +435,127 @@ def check_advice(engine: Engine, content_dir: Path) -> list[Finding]:
     return out
 
 
+# -- what the guidance asks to be said ----------------------------------------------
+#
+# Rules from the advice review (GUIDANCE.md §1, §4, §5): each is a mistake the
+# chat once made.
+
+SCREENSHOT = re.compile(r"\bscreen ?shots?\b|\bscreenshot\w*")
+# "Never screenshot, save or send the nude itself", "don't screenshot that part".
+SCREENSHOT_CAUTION = re.compile(
+    r"\b(never|don't|dont|do not)\b[^.!?\n]{0,40}\bscreen ?shot\w*\b[^.!?\n]{0,60}("
+    + IMAGE
+    + r"|\bthat part\b)"
+)
+
+
+def advises_screenshots(text: str) -> list[str]:
+    """Sentences that tell the reader to take screenshots (not questions, not 'never')."""
+    found = []
+    for sentence in _sentences(text):
+        if sentence.endswith("?"):
+            continue
+        for m in SCREENSHOT.finditer(sentence):
+            if not NEGATION.search(RESET.split(sentence[: m.start()])[-1]):
+                found.append(sentence)
+                break
+    return found
+
+
+def check_screenshot_caution(msg: Message, where: str) -> list[Finding]:
+    """Screenshot advice says, in the same message, not to screenshot the picture
+    itself: offenders post the victim's picture into the chat, and a screenshot
+    of it is a new copy (GUIDANCE.md §1)."""
+    if not advises_screenshots(msg.text) or SCREENSHOT_CAUTION.search(_flat(msg.text)):
+        return []
+    return [Finding(where, "advises screenshots without saying never to screenshot the picture itself")]
+
+
+# Our fingerprint page is not Report Remove (GUIDANCE.md §4): Report Remove is
+# Childline and the IWF's, and takes no fingerprints.
+OUR_PAGE = ("/fingerprints", "/report-remove")
+CHILDLINE_REPORT_REMOVE = (
+    "childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image"
+)
+CALLS_OURS_REPORT_REMOVE = re.compile(
+    r"\b(our|this|my)\s+(own\s+)?report remove\b"
+    r"|\breport remove (page|tool) (here|on this (site|phone|device))\b"
+)
+
+
+def check_not_called_report_remove(msg: Message, where: str) -> list[Finding]:
+    """Words never present our page as Report Remove: no "our Report Remove",
+    and no link to our page whose text says Report Remove."""
+    out = [
+        f"link to our fingerprint page '{href}' is called '{text}'"
+        for href, text in _links("\n\n".join(msg.blocks))
+        if href.split("?")[0] in OUR_PAGE and "report remove" in text.lower()
+    ]
+    out += [
+        f"calls our page Report Remove: '{m.group(0)}'"
+        for m in CALLS_OURS_REPORT_REMOVE.finditer(_flat(msg.text))
+    ]
+    return [Finding(where, line) for line in out]
+
+
+def _offers(engine: Engine, state: State) -> tuple[bool, bool]:
+    """(our fingerprint page, Childline's Report Remove): which a step offers,
+    in its words or as its hand-off."""
+    hrefs = [href for i in state.say for href, _ in _links("\n\n".join(engine.messages[i].blocks))]
+    if state.handoff:
+        hrefs.append(HANDOFFS[state.handoff])
+    ours = any(h.split("?")[0] in OUR_PAGE for h in hrefs)
+    return ours, any(CHILDLINE_REPORT_REMOVE in h for h in hrefs)
+
+
+def check_labels_not_report_remove(engine: Engine) -> list[Finding]:
+    """A button that says "Report Remove" may not lead to a step that offers our
+    fingerprint page without Childline's Report Remove."""
+    out = []
+    for flow in engine.flows.values():
+        for st in flow.states.values():
+            for opt in st.options:
+                if "report remove" not in opt.label.lower():
+                    continue
+                for target in {b.go for b in opt.branches}:
+                    ours, childline = _offers(engine, flow.states[target])
+                    if ours and not childline:
+                        out.append(
+                            Finding(
+                                f"{flow.path}: state '{st.id}'",
+                                f"option '{opt.id}' says Report Remove but leads to our fingerprint page "
+                                f"('{target}' has no link to Childline's Report Remove)",
+                            )
+                        )
+    return out
+
+
+# Urgent help, as GUIDANCE.md §1 asks of the first message of any sextortion
+# conversation: 999, Childline and Samaritans (some young people targeted this
+# way have died).
+URGENT_HELP = {"999": "999", "0800 1111": "Childline", "116 123": "Samaritans"}
+
+
+def check_urgent_help_first(engine: Engine) -> list[Finding]:
+    """A young person's sextortion flow (audience youth, "sextortion" in its id)
+    offers 999, Childline and Samaritans in the words of its first step."""
+    out = []
+    for flow in engine.flows.values():
+        if flow.audience != "youth" or "sextortion" not in flow.id:
+            continue
+        text = "\n".join(engine.messages[i].text for i in flow.states[flow.start].say)
+        missing = [name for number, name in URGENT_HELP.items() if not _number_in(number, text)]
+        if missing:
+            out.append(
+                Finding(
+                    f"{flow.path}: state '{flow.start}'",
+                    "the first step of a sextortion flow must offer urgent help; "
+                    f"missing {', '.join(missing)}",
+                )
+            )
+    return out
+
+
 def check_reviewable(engine: Engine) -> list[Finding]:
     """A flow with more paths than a reviewer can read is a problem to fix in
     the flow, found here rather than as an error on /review."""
@@ -411,4 +570,5 @@ def check_reviewable(engine: Engine) -> list[Finding]:
 
 def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
     found = check_content(engine.messages, content_dir, today) + check_advice(engine, content_dir)
+    found += check_labels_not_report_remove(engine) + check_urgent_help_first(engine)
     return found + check_help_now(engine) + check_reviewable(engine)

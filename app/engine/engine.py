@@ -316,8 +316,11 @@ class Engine:
         ]
 
     def _handoff(self, kind: str, locale: str) -> dict[str, str]:
-        """The page a state hands off to, in the conversation's language."""
-        url = HANDOFFS[kind] if locale == self.locales[0] else f"{HANDOFFS[kind]}?lang={locale}"
+        """The page a state hands off to, in the conversation's language (a page
+        of another site, such as Childline's, chooses its own)."""
+        url = HANDOFFS[kind]
+        if locale != self.locales[0] and url.startswith("/"):
+            url = f"{url}?lang={locale}"
         return {"kind": kind, "url": url}
 
     def render(self, msg: Message, locale: str) -> dict[str, Any]:

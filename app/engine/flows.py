@@ -20,7 +20,14 @@ import yaml
 SAFETY_ANSWERS = ("safe_yes", "safe_no", "safe_unsure")
 GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume", *SAFETY_ANSWERS)
 AUDIENCES = ("welcome", "youth", "parents", "schools")
-HANDOFFS = {"report_remove": "/report-remove", "family_agreement": "/parents/agreement"}
+# Where a state hands off to. "report_remove" is Childline's own Report Remove
+# (GUIDANCE §4), the main action; our fingerprint page (/fingerprints) is an
+# extra, linked from the words, never called Report Remove.
+HANDOFFS = {
+    "report_remove": "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/"
+    "remove-nude-image-shared-online/",
+    "family_agreement": "/parents/agreement",
+}
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 FLOW_KEYS = {"id", "audience", "title", "start", "phrases", "states"}

@@ -1,4 +1,4 @@
-// /report-remove: fingerprint files in a Web Worker (nothing is uploaded),
+// /fingerprints: fingerprint files in a Web Worker (nothing is uploaded),
 // then, only if the young person chooses, send the codes.
 import { installQuickExit } from "./lib/quick-exit.js";
 import { setUpManaging, setUpSending } from "./report/cases.js";
