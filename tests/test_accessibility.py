@@ -174,7 +174,7 @@ def open_at(page: Any, base: str, flow: str, choices: list[str]) -> None:
     [
         ("handoff", "youth_image_shared", ["straight"], ".handoff a"),
         ("checklist", "school_staff_first_response", ["next"], ".kind-checklist input"),
-        ("print-record", "school_dsl_incident", ["yes"], "#print-box:not([hidden])"),
+        ("print-record", "school_dsl_incident", ["england", "yes"], "#print-box:not([hidden])"),
     ],
 )
 def test_more_state_types(
