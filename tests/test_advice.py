@@ -88,16 +88,16 @@ def test_no_message_or_option_gives_forbidden_advice(engine: Engine) -> None:
     assert check_advice(engine, ROOT / "content") == []
 
 
-def test_the_one_exception_is_needed_and_narrow(engine: Engine, tmp_path: Path) -> None:
-    """The DSL viewing rule is flagged without its listed exception, and the
-    exception covers that sentence only."""
+def test_the_exceptions_are_needed_and_narrow(engine: Engine, tmp_path: Path) -> None:
+    """The DSL viewing rule and the school-led deletion step are flagged without
+    their listed exceptions, and each exception covers its sentence only."""
     text = engine.messages["schools.dsl.viewing_rules"].text
     assert forbidden_advice(text, "schools") == [
         "look at the image: 'only look at it if there is no other way to decide.'"
     ]
     (tmp_path / "advice_exceptions.yaml").write_text("{}\n")
     found = [str(f) for f in check_advice(engine, tmp_path)]
-    assert len(found) == 1 and "viewing_rules" in found[0]
+    assert len(found) == 2 and "dsl/images.md" in found[0] and "viewing_rules" in found[1], found
 
 
 def test_option_labels_are_checked(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
