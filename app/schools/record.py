@@ -140,6 +140,8 @@ def build(engine: Engine, token: str, now: dt.datetime | None = None) -> Record 
         rec.entries.append(entry)
     if rec.refer and rec.entries:
         rec.reason = rec.entries[-1]
-    rec.advice = [engine.render(engine.messages[i], c.locale) for i in flow.states[c.state].say]
+    # The appendix: the outcome's advice, less the chat's "anything else?" prompt.
+    says = [i for i in flow.states[c.state].say if not i.endswith(".anything_else")]
+    rec.advice = [engine.render(engine.messages[i], c.locale) for i in says]
     rec.made = british_time(now or dt.datetime.now(dt.UTC), c.locale)
     return rec

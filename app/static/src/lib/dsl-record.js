@@ -130,7 +130,8 @@ export function onTurn(turn, divs) {
     state: turn.state,
     question: questionOf(divs, note),
     labels: Object.fromEntries(own.map((o) => [o.id, o.label])),
-    advice: turn.print === "record" ? turn.messages.map((m) => m.html) : null,
+    // The appendix: the outcome's advice, less the chat's "anything else?" prompt.
+    advice: turn.print === "record" ? turn.messages.filter((m) => !m.id.endsWith(".anything_else")).map((m) => m.html) : null,
   };
   if (note && shown.question && divs.length) noteBox(turn.state, rec, divs[divs.length - 1]);
   for (const input of document.querySelectorAll("#record-fields [data-field]")) {
@@ -208,7 +209,7 @@ export function buildRecord() {
     const t = document.createElement("span");
     t.className = "t";
     t.textContent = clock(new Date(entry.at));
-    li.append(q, " ", a, " ", t);
+    li.append(t, q, " ", a);
     for (const c of entry.changes) {
       const change = document.createElement("span");
       change.className = "c";
