@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import get_month_names
 from flask import Blueprint, current_app
 
 from . import record
@@ -23,4 +24,9 @@ def record_globals() -> dict[str, Any]:
             return None
         return record.build(current_app.extensions["safechat"]["engine"], turn["token"])
 
-    return {"dsl_record": dsl_record}
+    def month_names(locale: str) -> list[str]:
+        """January..December in the page's language, for the browser's British
+        dates (a browser's own Welsh month names may be missing)."""
+        return [get_month_names("wide", locale=locale)[m] for m in range(1, 13)]
+
+    return {"dsl_record": dsl_record, "month_names": month_names}

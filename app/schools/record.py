@@ -30,6 +30,8 @@ REFER_STATES = ("refer_now", "refer_now_wales")
 # The option that moves on from a "note the answer" question: the answer is the
 # DSL's own note (typed in the browser, or written on the printout).
 NOTE_OPTION = "noted"
+# The option that moves on from a step that only informs (the Wales route).
+INFORM_OPTION = "next"
 UK = zoneinfo.ZoneInfo("Europe/London")
 _BOLD = re.compile(r"<strong>(.*?)</strong>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -59,11 +61,10 @@ def british_time(when: dt.datetime, locale: str) -> str:
     return f"{format_datetime(local, 'd MMMM y, HH:mm', locale=locale)} {local.tzname()}"
 
 
-def question_of(engine: Engine, flow: Flow, state: str, locale: str, note: bool) -> str | None:
+def question_of(engine: Engine, flow: Flow, state: str, locale: str) -> str | None:
     """The question a state asks: the last bold phrase ending in "?" among its
-    messages; for a "note the answer" step without one, its last bold phrase (a
-    heading such as "Phones and other devices"); None for a step that only
-    informs (the Wales route, the viewing rules)."""
+    messages; without one, its last bold phrase (a heading such as "Phones and
+    other devices"); None if nothing is bold (the viewing rules)."""
     bold: list[str] = []
     for msg_id in flow.states[state].say:
         html = engine.render(engine.messages[msg_id], locale)["html"]
@@ -71,7 +72,7 @@ def question_of(engine: Engine, flow: Flow, state: str, locale: str, note: bool)
     asked = [b for b in bold if b.endswith("?")]
     if asked:
         return asked[-1]
-    return bold[-1].rstrip(".") if bold and note else None
+    return bold[-1].rstrip(".") if bold else None
 
 
 def _matches(opt: Option, answers: Mapping[str, Any]) -> bool:
@@ -130,10 +131,10 @@ def build(engine: Engine, token: str, now: dt.datetime | None = None) -> Record 
     translate = engine.translate
     rec = Record(nation=None, refer=c.state in REFER_STATES)
     for state, opt in path_to(flow, c):
-        note = opt.id == NOTE_OPTION
-        question = question_of(engine, flow, state, c.locale, note)
-        if question is None:
+        question = question_of(engine, flow, state, c.locale)
+        if question is None or opt.id == INFORM_OPTION:
             continue
+        note = opt.id == NOTE_OPTION
         entry = Entry(state, question, None if note else translate(c.locale, opt.label), note)
         if "nation" in opt.set:
             rec.nation = entry.answer

@@ -12,6 +12,7 @@ const KEY = "safechat.dslrecord";
 const FLOW = "school_dsl_incident";
 const START = "nation";
 const NOTE = "noted"; // the option that moves on from a "note the answer" question
+const INFORM = "next"; // the option that moves on from a step that only informs
 const $ = (id) => document.getElementById(id);
 
 let shown = null; // the review step on screen: {state, question, labels, advice}
@@ -42,48 +43,44 @@ export function resetRecord() {
 
 // -- British dates and times, in the page's language, with the zone ----------
 
-function parts(date, options) {
-  const lang = document.documentElement.lang === "cy" ? "cy" : "en-GB";
-  const out = {};
-  for (const p of new Intl.DateTimeFormat(lang, options).formatToParts(date)) out[p.type] = p.value;
-  return out;
+// Month names come from the page (the server's catalogs): a browser may not
+// have Welsh ones. The page's language can change mid-conversation, so they
+// are read when needed.
+function months() {
+  return ($("dsl-record")?.dataset.months || "").split(",");
 }
+
+const two = (n) => String(n).padStart(2, "0");
 
 function clock(date) {
-  const p = parts(date, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-  return `${p.hour}:${p.minute}`;
+  return `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
-// "30 November 2026, 10:42 GMT" (BST in summer; the zone is named in English
-// in both languages, as UK clocks are).
+// "30 November 2026, 10:42 GMT" in this device's time (BST in summer; the
+// zone is named as UK clocks name it, in both languages).
 function dateTime(date) {
-  const p = parts(date, { day: "numeric", month: "long", year: "numeric" });
   const zone = new Intl.DateTimeFormat("en-GB", { timeZoneName: "short" })
     .formatToParts(date)
     .find((x) => x.type === "timeZoneName");
-  return `${p.day} ${p.month} ${p.year}, ${clock(date)}${zone ? ` ${zone.value}` : ""}`;
+  const when = `${date.getDate()} ${months()[date.getMonth()]} ${date.getFullYear()}, ${clock(date)}`;
+  return zone ? `${when} ${zone.value}` : when;
 }
 
-// A date field's value (YYYY-MM-DD) as "30 November 2026".
+// A date typed as YYYY-MM-DD prints as "30 November 2026"; anything else as typed.
 function day(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
-  if (!m) return value || "";
-  const p = parts(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])), {
-    day: "numeric", month: "long", year: "numeric", timeZone: "UTC",
-  });
-  return `${p.day} ${p.month} ${p.year}`;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec((value || "").trim());
+  return m ? `${+m[3]} ${months()[+m[2] - 1]} ${m[1]}` : (value || "").trim();
 }
 
 // -- following the review ------------------------------------------------------
 
-// The question a step asks: its last bold phrase ending in "?"; for a "note
-// the answer" step without one, its last bold phrase (a heading). The same
-// rule as app/schools/record.py.
-function questionOf(divs, note) {
+// The question a step asks: its last bold phrase ending in "?"; without one,
+// its last bold phrase (a heading). The same rule as app/schools/record.py.
+function questionOf(divs) {
   const bold = divs.flatMap((d) => [...d.querySelectorAll("strong")].map((s) => s.textContent.trim()));
   const asked = bold.filter((b) => b.endsWith("?"));
   if (asked.length) return asked[asked.length - 1];
-  return note && bold.length ? bold[bold.length - 1].replace(/\.$/, "") : null;
+  return bold.length ? bold[bold.length - 1].replace(/\.$/, "") : null;
 }
 
 function noteBox(state, rec, after) {
@@ -128,7 +125,7 @@ export function onTurn(turn, divs) {
   const note = own.some((o) => o.id === NOTE);
   shown = {
     state: turn.state,
-    question: questionOf(divs, note),
+    question: questionOf(divs),
     labels: Object.fromEntries(own.map((o) => [o.id, o.label])),
     // The appendix: the outcome's advice, less the chat's "anything else?" prompt.
     advice: turn.print === "record" ? turn.messages.filter((m) => !m.id.endsWith(".anything_else")).map((m) => m.html) : null,
@@ -147,7 +144,7 @@ export function onTurn(turn, divs) {
 
 // An option chosen at the step on screen (before it is sent).
 export function onChoice(id) {
-  if (!shown || !shown.question || !(id in shown.labels)) return;
+  if (!shown || !shown.question || id === INFORM || !(id in shown.labels)) return;
   const rec = load();
   const answer = id === NOTE ? null : shown.labels[id];
   const now = new Date().toISOString();
