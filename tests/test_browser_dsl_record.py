@@ -23,8 +23,30 @@ PUPIL = "Y10-2026-031"
 ACTIONS = "Head of Year: deletion confirmed by 2 Dec"
 # After the nation (and, in Wales, its route): the five criteria with a
 # correction (coercion Yes, Back, No), then the fact-finding to the school-led response.
-ANSWERS = ["no", "yes", "back", "no", "no", "no", "no", "noted", "noted", "yes", "no", "yes", "noted", "no",
-           "noted", "no", "no", "no", "no", "no", "noted", "not_yet"]
+ANSWERS = [
+    "no",
+    "yes",
+    "back",
+    "no",
+    "no",
+    "no",
+    "no",
+    "noted",
+    "noted",
+    "yes",
+    "no",
+    "yes",
+    "noted",
+    "no",
+    "noted",
+    "no",
+    "no",
+    "no",
+    "no",
+    "no",
+    "noted",
+    "not_yet",
+]
 NOTES = {0: WHY, 2: AGES}  # typed at the 1st and 3rd "note the answer" questions (why shared, ages)
 ZONE = r"(GMT|BST)"
 
@@ -47,7 +69,9 @@ def pdf_text(pdf: Path, name: str, page: int | None = None) -> str:
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    out = subprocess.run(["pdftotext", *pages, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        ["pdftotext", *pages, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    )
     if shutil.which("pdftoppm") and page is None:
         subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(ARTIFACTS / name)], check=True)
     return re.sub(r"\s+", " ", out.stdout)
@@ -63,7 +87,9 @@ def opening(nation: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("nation", "locale"), [("england", "en"), ("wales", "cy")])
-def test_record_built_in_the_browser(browser: Any, server: Any, nation: str, locale: str) -> None:
+def test_record_built_in_the_browser(  # noqa: PLR0915 (one review, start to printout)
+    browser: Any, server: Any, nation: str, locale: str
+) -> None:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="Europe/London")
     page = ctx.new_page()
     sent: list[str] = []
@@ -76,7 +102,8 @@ def test_record_built_in_the_browser(browser: Any, server: Any, nation: str, loc
         bots = page.locator("#log .msg.bot").count()
         page.locator(f'#choices button[value="{value}"]').first.click()
         page.wait_for_function(
-            "n => document.querySelectorAll('#log .msg.bot').length > n && !document.querySelector('#options:empty')",
+            "n => document.querySelectorAll('#log .msg.bot').length > n"
+            " && !document.querySelector('#options:empty')",
             arg=bots,
         )
 
@@ -121,12 +148,25 @@ def test_record_built_in_the_browser(browser: Any, server: Any, nation: str, loc
     first = pdf_text(pdf, "", page=1)
     if locale == "en":
         # (a long label wraps beside its value, so labels and values are checked apart)
-        for phrase in ("Record of the initial review", "Date of incident 27 November 2026", "Completed by",
-                       COMPLETED_BY, PUPIL, "Decision No referral for now", "Reason None of the five reasons",
-                       "Actions (who, by when) " + ACTIONS, "Review date 7/12/2026", WHY, AGES,
-                       "Have the young people who had the image confirmed that it is deleted? Not yet"):
+        for phrase in (
+            "Record of the initial review",
+            "Date of incident 27 November 2026",
+            "Completed by",
+            COMPLETED_BY,
+            PUPIL,
+            "Decision No referral for now",
+            "Reason None of the five reasons",
+            "Actions (who, by when) " + ACTIONS,
+            "Review date 7/12/2026",
+            WHY,
+            AGES,
+            "Have the young people who had the image confirmed that it is deleted? Not yet",
+        ):
             assert phrase in first, phrase  # the answers, all on the first page
-        assert "Appendix: the advice the chat gave" not in first and "Appendix: the advice the chat gave" in words
+        assert (
+            "Appendix: the advice the chat gave" not in first
+            and "Appendix: the advice the chat gave" in words
+        )
     else:
         assert "Cofnod o'r adolygiad cychwynnol" in first and "Penderfyniad" in first and "Cymru" in first
         assert "Ddim eto" in first and "Atodiad" not in first
@@ -149,14 +189,28 @@ def test_record_without_javascript(browser: Any, server: Any, nation: str, local
     page.pdf(path=str(pdf), format="A4", print_background=True)
     words = pdf_text(pdf, f"dsl-record-nojs-{locale}")
     if locale == "en":
-        for phrase in ("Record of the initial review", "Date of incident", "Nation England",
-                       "Decision Refer to the police and/or children's social care.",
-                       "Reason 2. Is there reason to believe a young person was coerced, blackmailed or groomed? Answer: Yes",
-                       "1. Does the incident involve an adult? No", "Review date", "Appendix", "MASH"):
+        for phrase in (
+            "Record of the initial review",
+            "Date of incident",
+            "Nation England",
+            "Decision Refer to the police and/or children's social care.",
+            "Reason 2. Is there reason to believe a young person was coerced, blackmailed or groomed?",
+            "groomed? Answer: Yes",
+            "1. Does the incident involve an adult? No",
+            "Review date",
+            "Appendix",
+            "MASH",
+        ):
             assert phrase in words, phrase
     else:
-        for phrase in ("Cofnod o'r adolygiad cychwynnol", "Gwlad Cymru", "Penderfyniad Atgyfeirio at yr heddlu",
-                       "Rheswm 2. Oes rheswm i gredu", "Ateb: Ie", "Tachwedd"):
+        for phrase in (
+            "Cofnod o'r adolygiad cychwynnol",
+            "Gwlad Cymru",
+            "Penderfyniad Atgyfeirio at yr heddlu",
+            "Rheswm 2. Oes rheswm i gredu",
+            "Ateb: Ie",
+            "Tachwedd",
+        ):
             assert phrase in words, phrase
     assert "Exit this page" not in words and "Choose an answer" not in words
     ctx.close()

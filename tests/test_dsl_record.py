@@ -49,8 +49,29 @@ def choose_all(api: Any, choices: list[str], locale: str = "en") -> dict[str, An
     return turn
 
 
-NO_REFERRAL = ["england", "no", "no", "no", "no", "no", "noted", "noted", "no", "no", "no", "noted", "no",
-               "noted", "no", "no", "no", "no", "no", "noted", "not_yet"]
+NO_REFERRAL = [
+    "england",
+    "no",
+    "no",
+    "no",
+    "no",
+    "no",
+    "noted",
+    "noted",
+    "no",
+    "no",
+    "no",
+    "noted",
+    "no",
+    "noted",
+    "no",
+    "no",
+    "no",
+    "no",
+    "no",
+    "noted",
+    "not_yet",
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +119,31 @@ def test_a_review_longer_than_the_token_history_is_recorded_whole(app: Flask, ap
     rec = record.build(engine_of(app), end["token"])
     assert rec is not None
     assert [e.state for e in rec.entries] == [
-        "nation", "adult_involved", "coercion", "unusual_acts", "under_13", "immediate_risk",
-        "why_shared", "where_shared", "how_many", "under_pressure", "consent", "ages", "vulnerability",
-        "impact", "viewing", "other_settings", "parents", "ai_generated", "sextortion", "device", "images",
+        "nation",
+        "adult_involved",
+        "coercion",
+        "unusual_acts",
+        "under_13",
+        "immediate_risk",
+        "why_shared",
+        "where_shared",
+        "how_many",
+        "under_pressure",
+        "consent",
+        "ages",
+        "vulnerability",
+        "impact",
+        "viewing",
+        "other_settings",
+        "parents",
+        "ai_generated",
+        "sextortion",
+        "device",
+        "images",
     ]
     assert [e.question for e in rec.entries][:2] == [
-        "Which nation is your school in?", "1. Does the incident involve an adult?"
+        "Which nation is your school in?",
+        "1. Does the incident involve an adult?",
     ]
     notes = {e.state for e in rec.entries if e.note}
     assert notes == {"why_shared", "where_shared", "ages", "impact", "device"}
@@ -117,8 +157,12 @@ def test_a_changed_answer_is_recorded_as_finally_given(app: Flask, api: Any) -> 
     rec = record.build(engine_of(app), end["token"])
     assert rec is not None
     assert [(e.state, e.answer) for e in rec.entries] == [
-        ("nation", "England"), ("adult_involved", "No"), ("coercion", "No"), ("unusual_acts", "No"),
-        ("under_13", "No"), ("immediate_risk", "Yes"),
+        ("nation", "England"),
+        ("adult_involved", "No"),
+        ("coercion", "No"),
+        ("unusual_acts", "No"),
+        ("under_13", "No"),
+        ("immediate_risk", "Yes"),
     ]
     assert rec.reason is not None and rec.reason.state == "immediate_risk"
 
@@ -127,7 +171,7 @@ def test_no_record_away_from_the_outcomes_or_for_a_bad_token(app: Flask, api: An
     engine = engine_of(app)
     assert record.build(engine, choose_all(api, ["england"])["token"]) is None
     assert record.build(engine, "not-a-token") is None
-    status, staff = api({"start": STAFF})
+    _, staff = api({"start": STAFF})
     assert record.build(engine, staff["token"]) is None
 
 
@@ -159,11 +203,15 @@ def test_the_page_without_javascript_holds_the_record(app: Flask, api: Any, nati
     assert 'class="dsl-record filled"' in rec
     for label in FIELDS:
         assert f">{label}</th>" in rec, label
-    decision = {"england": "Refer to the police and/or children's social care.",
-                "wales": "Refer to the police and/or the local authority's children's services."}[nation]
+    decision = {
+        "england": "Refer to the police and/or children's social care.",
+        "wales": "Refer to the police and/or the local authority's children's services.",
+    }[nation]
     assert f'<td data-slot="decision">{decision}</td>' in rec
-    assert re.search(r'data-slot="reason">2\. Is there reason to believe a young person was coerced[^<]*Answer: Yes<', rec)
-    assert "1. Does the incident involve an adult?</span> <span class=\"a\">No</span>" in rec
+    assert re.search(
+        r'data-slot="reason">2\. Is there reason to believe a young person was coerced[^<]*Answer: Yes<', rec
+    )
+    assert '1. Does the incident involve an adult?</span> <span class="a">No</span>' in rec
     assert re.search(r"Made \d{1,2} [A-Z][a-z]+ 20\d\d, \d\d:\d\d (GMT|BST)\.", rec)
     assert "Appendix: the advice the chat gave" in rec and "While you wait" in rec
     # the record's own fields are for the browser only: no names, so nothing to submit
@@ -183,8 +231,15 @@ def test_the_no_referral_record_says_why_none(app: Flask, api: Any) -> None:
 def test_the_record_in_welsh(app: Flask, api: Any) -> None:
     token = choose_all(api, ["wales", "next", "no", "yes"], locale="cy")["token"]
     rec = record_html(page_for(app, token, "cy"))
-    for words in ("Cofnod o'r adolygiad cychwynnol", "Dyddiad y digwyddiad", "Penderfyniad", "Rheswm",
-                  "Atgyfeirio at yr heddlu a/neu wasanaethau plant yr awdurdod lleol.", "Cymru", "Tachwedd"):
+    for words in (
+        "Cofnod o'r adolygiad cychwynnol",
+        "Dyddiad y digwyddiad",
+        "Penderfyniad",
+        "Rheswm",
+        "Atgyfeirio at yr heddlu a/neu wasanaethau plant yr awdurdod lleol.",
+        "Cymru",
+        "Tachwedd",
+    ):
         assert words in rec, words
     assert "DSL" not in rec
 
@@ -192,4 +247,7 @@ def test_the_record_in_welsh(app: Flask, api: Any) -> None:
 def test_other_pages_have_no_record(app: Flask, api: Any) -> None:
     html = page_for(app, choose_all(api, ["england", "no"])["token"])
     assert 'class="dsl-record"' in html and 'class="dsl-record filled"' not in html
-    assert '<ol class="record-answers" data-slot="answers">\n</ol>' in html.split('<template id="dsl-record-layout">')[1]
+    assert (
+        '<ol class="record-answers" data-slot="answers">\n</ol>'
+        in html.split('<template id="dsl-record-layout">')[1]
+    )

@@ -30,7 +30,10 @@ COMBOS = list(itertools.product((False, True), repeat=5))
 
 # The nations that go through the five criteria, with their outcome states,
 # and the ones signposted to their own guidance instead.
-REVIEWED = {"england": ("refer_now", "school_response"), "wales": ("refer_now_wales", "school_response_wales")}
+REVIEWED = {
+    "england": ("refer_now", "school_response"),
+    "wales": ("refer_now_wales", "school_response_wales"),
+}
 SIGNPOSTED = ("scotland", "northern_ireland")
 REFER_STATES = {r for r, _ in REVIEWED.values()}
 RESPONSE_STATES = {r for _, r in REVIEWED.values()}
@@ -60,7 +63,10 @@ NO_REFERRAL_PATH = [
 NO_REFERRAL_PATH_WALES = [
     "nation",
     "wales_route",
-    *[{"device": "device_wales", "school_response": "school_response_wales"}.get(s, s) for s in NO_REFERRAL_PATH[1:]],
+    *[
+        {"device": "device_wales", "school_response": "school_response_wales"}.get(s, s)
+        for s in NO_REFERRAL_PATH[1:]
+    ],
 ]
 YES_NO_STATES = (
     *CRITERIA,
@@ -214,15 +220,25 @@ def test_fifth_no_branches_on_the_predicate(engine: Engine, combo: tuple[bool, .
 
 
 @pytest.mark.parametrize("nation", SIGNPOSTED)
-def test_scotland_and_northern_ireland_are_signposted_not_taken_through_england(api: Post, nation: str) -> None:
+def test_scotland_and_northern_ireland_are_signposted_not_taken_through_england(
+    api: Post, nation: str
+) -> None:
     for flow in (DSL, STAFF):
         turn = choose(api, api({"start": flow})[1], nation)
         assert turn["state"] == nation and turn["end"] is True
         assert not own(turn)  # no criteria, no England procedure: only Help now, Back, Start again
         text = "\n".join(m["text"] for m in turn["messages"])
-        guidance = {"scotland": "National Guidance for Child Protection in Scotland",
-                    "northern_ireland": "Co-operating to Safeguard Children and Young People in Northern Ireland"}
-        for phrase in (guidance[nation], "does not apply", "0808 800 5000", "Monday to Friday 8am to 10pm", "999"):
+        guidance = {
+            "scotland": "National Guidance for Child Protection in Scotland",
+            "northern_ireland": "Co-operating to Safeguard Children and Young People in Northern Ireland",
+        }
+        for phrase in (
+            guidance[nation],
+            "does not apply",
+            "0808 800 5000",
+            "Monday to Friday 8am to 10pm",
+            "999",
+        ):
             assert phrase in text, phrase
         assert "MASH" not in text and "Searching, screening" not in text and "DSL" not in text
 
@@ -241,8 +257,13 @@ def test_no_nation_is_assumed_in_either_language(api: Post, locale: str) -> None
 def test_wales_route_is_the_welsh_governments(api: Post) -> None:
     turns = start_dsl(api, "wales")
     route = msg(turns[1], "schools.nations.wales_route")["text"]
-    for phrase in ("designated safeguarding person (DSP)", "Keeping learners safe", "Hwb",
-                   "children's services", "is for England only"):
+    for phrase in (
+        "designated safeguarding person (DSP)",
+        "Keeping learners safe",
+        "Hwb",
+        "children's services",
+        "is for England only",
+    ):
         assert phrase in route, phrase
     refer = choose(api, turns[-1], "yes")
     assert refer["state"] == "refer_now_wales"
@@ -260,6 +281,7 @@ def test_welsh_school_strings_say_dsp_never_dsl() -> None:
 
     with (ROOT / "locales" / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f)
+
     def for_schools(m: Any) -> bool:
         where = [loc for loc, _ in m.locations]
         return any(w.startswith(("content/en/schools/", "flows/school_")) for w in where) or (
@@ -400,7 +422,9 @@ def test_risk_questions_can_lead_to_referral(api: Post, app: Flask, state: str) 
 
 def test_risk_answers_never_change_the_five_criteria_decision(api: Post) -> None:
     """Yes to the new risk questions is recorded but refers only if the DSL says so."""
-    turns = drive_no_referral(api, {"how_many": "yes", "consent": "yes", "vulnerability": "yes", "images": "confirmed"})
+    turns = drive_no_referral(
+        api, {"how_many": "yes", "consent": "yes", "vulnerability": "yes", "images": "confirmed"}
+    )
     assert turns[-1]["state"] == "school_response"
 
 
@@ -504,16 +528,20 @@ def test_staff_flow_is_short_paths_to_a_summary(staff_paths: list[Path]) -> None
     """One tap for the nation, then tell the lead; staff who have seen the image
     get one more step. Scotland and Northern Ireland are signposted."""
     by_choices = {tuple(p.choices): p for p in staff_paths}
-    assert sorted(by_choices) == sorted([
-        ("england", "next", "next", "next", "next"),
-        ("england", "seen", "next", "next", "next", "next"),
-        ("wales", "next", "next", "next", "next"),
-        ("wales", "seen", "next", "next", "next", "next"),
-        ("scotland",),
-        ("northern_ireland",),
-    ])
-    for nation, tell, lead in (("england", "tell_dsl", "Tell your Designated Safeguarding Lead (DSL) straight away"),
-                               ("wales", "tell_dsp", "Tell your designated safeguarding person (DSP) straight away")):
+    assert sorted(by_choices) == sorted(
+        [
+            ("england", "next", "next", "next", "next"),
+            ("england", "seen", "next", "next", "next", "next"),
+            ("wales", "next", "next", "next", "next"),
+            ("wales", "seen", "next", "next", "next", "next"),
+            ("scotland",),
+            ("northern_ireland",),
+        ]
+    )
+    for nation, tell, lead in (
+        ("england", "tell_dsl", "Tell your Designated Safeguarding Lead (DSL) straight away"),
+        ("wales", "tell_dsp", "Tell your designated safeguarding person (DSP) straight away"),
+    ):
         p = by_choices[(nation, "next", "next", "next", "next")]
         assert p.states == ["nation", tell, "do_not", "support_child", "write_down", "summary"]
         last = p.turns[-1]
@@ -522,19 +550,33 @@ def test_staff_flow_is_short_paths_to_a_summary(staff_paths: list[Path]) -> None
         # Report to the lead comes first, before any other advice.
         assert lead in p.turns[1]["messages"][0]["text"]
         seen = by_choices[(nation, "seen", "next", "next", "next", "next")]
-        assert seen.states == ["nation", tell, "already_seen", "do_not", "support_child", "write_down", "summary"]
+        assert seen.states == [
+            "nation",
+            tell,
+            "already_seen",
+            "do_not",
+            "support_child",
+            "write_down",
+            "summary",
+        ]
 
 
 def test_staff_who_have_seen_the_image(api: Post) -> None:
-    """"A pupil showed me a nude on their phone": tell the lead, get support,
+    """ "A pupil showed me a nude on their phone": tell the lead, get support,
     copy nothing, take it no further yourself."""
     turn = choose(api, choose(api, api({"start": STAFF})[1], "england"), "seen")
     assert turn["state"] == "already_seen"
     m = msg(turn, "schools.staff.already_seen")
     assert m.get("kind") == "checklist"
-    for phrase in ("a pupil showed you a nude on their phone", "not done anything wrong",
-                   "Tell the safeguarding lead straight away", "Don't copy, print, share or save it",
-                   "Don't take it any further yourself", "your school's policy", "support"):
+    for phrase in (
+        "a pupil showed you a nude on their phone",
+        "not done anything wrong",
+        "Tell the safeguarding lead straight away",
+        "Don't copy, print, share or save it",
+        "Don't take it any further yourself",
+        "your school's policy",
+        "support",
+    ):
         assert phrase in m["text"], phrase
     assert not forbidden_advice(m["text"], "schools")
 
@@ -658,6 +700,7 @@ def test_deletion_step_is_the_school_led_path_only(api: Post, dsl_paths: list[Pa
     turns = drive_no_referral(api)
     text = msg(next(t for t in turns if t["state"] == "images"), "schools.dsl.images")["text"]
     assert forbidden_advice(text, "schools") == [
-        "delete: 'when the school responds without a referral, the young people who have the image are usually asked to delete it.'"
+        "delete: 'when the school responds without a referral, "
+        "the young people who have the image are usually asked to delete it.'"
     ]
     assert "don't delete it yourself" in text and "Don't view the image" in text

@@ -12,6 +12,7 @@ same page and never sends it anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -109,9 +110,9 @@ def path_to(flow: Flow, c: Conversation) -> list[tuple[str, Option]]:
             return []  # not a path this flow could have taken: print no answers rather than wrong ones
         steps.append((state, chosen))
         state = nxt
-    for here, nxt in zip(trail, trail[1:], strict=False):
-        opts = flow.states[here].options
-        chosen = next((o for o in opts if _matches(o, c.answers) and _goes(o, c.answers) == nxt), None)
+    for here, nxt in itertools.pairwise(trail):
+        options = flow.states[here].options
+        chosen = next((o for o in options if _matches(o, c.answers) and _goes(o, c.answers) == nxt), None)
         if chosen is None:
             return []
         steps.append((here, chosen))
