@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .chat import socket as chat_socket
     from .parents import bp as parents_bp
     from .report import bp as report_bp
+    from .schools import bp as schools_bp
 
     web.init_app(app)
     assets.init_app(app)
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(parents_bp)
+    app.register_blueprint(schools_bp)  # the DSL record on the chat page
 
     origins = [o.strip() for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
     socketio.init_app(

@@ -173,8 +173,8 @@ def open_at(page: Any, base: str, flow: str, choices: list[str]) -> None:
     ("name", "flow", "choices", "expect"),
     [
         ("handoff", "youth_image_shared", ["straight"], ".handoff a"),
-        ("checklist", "school_staff_first_response", ["next"], ".kind-checklist input"),
-        ("print-record", "school_dsl_incident", ["yes"], "#print-box:not([hidden])"),
+        ("checklist", "school_staff_first_response", ["england", "next"], ".kind-checklist input"),
+        ("print-record", "school_dsl_incident", ["england", "yes"], "#print-box:not([hidden])"),
     ],
 )
 def test_more_state_types(

@@ -142,7 +142,8 @@ def test_reconnects_after_server_restart(live_server: Any, page: Any) -> None:
 
 def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: Any) -> None:
     """The DSL's record is assembled in the browser from the conversation,
-    with the time of each line and notes that never leave the device."""
+    with the time of each answer and fields that never leave the device
+    (the record itself: tests/test_browser_dsl_record.py)."""
     import shutil
     import subprocess
 
@@ -152,13 +153,12 @@ def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: 
     open_chat(page, live_server.base)
     choose(page, "I work in a school")
     choose(page, "I'm the DSL: review an incident")
+    choose(page, "England")
     choose(page, "No")  # adult involved?
     choose(page, "Yes")  # coerced, blackmailed or groomed?
     assert "Refer to the police" in page.locator("#log").inner_text()
     notes = "Notes-4f2a: spoke to Year 10 pastoral lead"
-    page.get_by_label(
-        "Your notes for the record (optional). They stay on this device and are never sent."
-    ).fill(notes)
+    page.get_by_label("Actions (who, by when)").fill(notes)
     page.evaluate("() => { window.print = () => {}; }")  # the dialog itself is the browser's
     page.get_by_role("button", name="Print or save as PDF").click()
     page.emulate_media(media="print")
@@ -175,9 +175,10 @@ def test_dsl_prints_a_timestamped_record(live_server: Any, page: Any, tmp_path: 
     assert "Record of the initial review" in text
     assert "Does the incident involve an adult?" in text and "Refer to the police" in text
     assert notes in text
-    assert re.search(r"\d{1,2}:\d{2}", text)  # each line carries its time
+    assert re.search(r"\d{1,2}:\d{2}", text)  # each answer carries its time
     lines = [ln.strip() for ln in text.splitlines()]
-    answers = [ln for ln in lines if re.search(r"\bYou\s+(Yes|No)$", ln)]
+    answers = [ln for ln in lines if re.search(r"\?\s+(Yes|No)$", ln)]
     assert [a.split()[-1] for a in answers] == ["No", "Yes"], lines  # the answers given, in order
+    assert "Decision" in text and "Reason" in text
     assert "Who are you?" not in text  # only the review itself, not the welcome before it
     assert "Or type in your own words" not in text and "Send" not in lines

@@ -25,3 +25,21 @@ def any_referral_criterion(answers: Mapping[str, Any]) -> bool:
     unexpected form, this errs towards referring.
     """
     return any(bool(answers.get(key)) for key in REFERRAL_CRITERIA)
+
+
+# -- the nation the school is in ---------------------------------------------------
+# UKCIS's advice applies to England; Wales has the Welsh Government's version of
+# it (the same five criteria, a DSP, local authority children's services). Both
+# flows ask first and record the answer as `nation`; the Wales branches use these.
+
+
+@predicate
+def in_wales(answers: Mapping[str, Any]) -> bool:
+    return answers.get("nation") == "wales"
+
+
+@predicate
+def refer_in_wales(answers: Mapping[str, Any]) -> bool:
+    """The referral decision for a school in Wales: the same single decision
+    point (any_referral_criterion), only the outcome's words differ."""
+    return in_wales(answers) and any_referral_criterion(answers)

@@ -4,6 +4,7 @@
 // leaves nothing behind.
 import { installQuickExit } from "./lib/quick-exit.js";
 import { buildPrintView, remember, resetTranscript } from "./lib/printout.js";
+import { buildRecord, onChoice, onTurn } from "./lib/dsl-record.js";
 import { connect } from "./lib/transport.js";
 
 const KEY = "safechat.token";
@@ -76,11 +77,9 @@ function render(turn) {
   busy = false;
   problem.hidden = true;
   if (fresh) log.replaceChildren();
-  let first = null;
-  for (const m of turn.messages) {
-    const div = addMessage(turn.crisis ? "bot crisis" : "bot", m, !fresh); // a restored step is in the transcript already
-    first ??= div;
-  }
+  const divs = turn.messages.map((m) => addMessage(turn.crisis ? "bot crisis" : "bot", m, !fresh)); // a restored step is in the transcript already
+  const first = divs[0] ?? null;
+  onTurn(turn, divs);
   $("options").replaceChildren(...turn.options.filter((o) => !o.global).map(button));
   $("globals").replaceChildren(...turn.options.filter((o) => o.global).map(button));
   document.querySelectorAll(".handoff").forEach((el) => el.remove());
@@ -108,15 +107,19 @@ function showPrint(kind) {
   box.hidden = !kind;
   if (!kind) return;
   box.dataset.kind = kind;
-  $("notes-field").hidden = kind !== "record";
 }
 
 document.querySelectorAll(".js-hide").forEach((node) => node.remove());
 $("print-button").hidden = false;
 $("print-button").addEventListener("click", () => {
   const box = $("print-box");
-  buildPrintView($("print-view"), box.dataset.kind, $("notes").value, currentFlow);
-  document.body.classList.add("has-print-view");
+  // The DSL review's record has its own layout (lib/dsl-record.js); a page drawn
+  // by the server at an outcome already holds it, filled from the conversation.
+  const record = box.dataset.kind === "record" && (buildRecord() || $("dsl-record")?.classList.contains("filled"));
+  if (!record) {
+    buildPrintView($("print-view"), box.dataset.kind, "", currentFlow);
+    document.body.classList.add("has-print-view");
+  }
   window.print();
 });
 
@@ -149,6 +152,7 @@ choices.addEventListener("submit", (event) => {
   const b = event.submitter;
   if (!b || !b.value) return;
   if (b.value === "start_again") resetTranscript();
+  onChoice(b.value);
   send({ choose: b.value }, b.classList.contains("global") ? null : b.textContent);
 });
 
