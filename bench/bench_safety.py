@@ -54,7 +54,8 @@ def _lang(row: dict[str, str]) -> str:
 
 def crisis_lines(name: str, detector: CrisisDetector, label: str, verbose: bool = False) -> None:
     """Recall (card or question) and false alarms (card or question), per
-    language, with how many of each were the card itself."""
+    language, with how many of each were the card itself; ordinary first
+    messages (`kind` first) apart from the hard non-crises."""
     rows = _tsv(name)
     for lang in ("en", "cy"):
         mine = [r for r in rows if _lang(r) == lang]
@@ -62,22 +63,25 @@ def crisis_lines(name: str, detector: CrisisDetector, label: str, verbose: bool 
             continue
         levels = {r["text"]: detector.check(r["text"]) for r in mine}
         crisis = [r["text"] for r in mine if r["label"] == "crisis"]
-        ok = [r["text"] for r in mine if r["label"] == "ok"]
         caught = [t for t in crisis if levels[t]]
-        alarms = [t for t in ok if levels[t]]
         cards = sum(levels[t] == CARD for t in crisis)
-        card_alarms = sum(levels[t] == CARD for t in ok)
-        print(
-            f"{name} [{lang}] ({label}): caught {_pct(len(caught), len(crisis))} "
-            f"(card {cards}, asked {len(caught) - cards}); false alarms {_pct(len(alarms), len(ok))} "
-            f"(card {card_alarms}, asked {len(alarms) - card_alarms})"
-        )
+        parts = [f"caught {_pct(len(caught), len(crisis))} (card {cards}, asked {len(caught) - cards})"]
+        for kind in ("hard", "first"):
+            ok = [r["text"] for r in mine if r["label"] == "ok" and r.get("kind", "hard") == kind]
+            if not ok:
+                continue
+            alarms = [t for t in ok if levels[t]]
+            card_alarms = sum(levels[t] == CARD for t in alarms)
+            what = "false alarms" if kind == "hard" else "ordinary first messages flagged"
+            parts.append(f"{what} {_pct(len(alarms), len(ok))} (card {card_alarms}, asked {len(alarms) - card_alarms})")
+            if verbose:
+                for t in alarms:
+                    print("  ALARM: ", levels[t], t, detector.matches(t))
+        print(f"{name} [{lang}] ({label}): " + "; ".join(parts))
         if verbose:
             for t in crisis:
                 if not levels[t]:
                     print("  MISSED:", t)
-            for t in alarms:
-                print("  ALARM: ", levels[t], t, detector.matches(t))
 
 
 def timing(detector: CrisisDetector, texts: list[str]) -> None:
@@ -106,7 +110,7 @@ def main(verbose: bool = False) -> None:
     for name in ("app/safety/crisis_examples.tsv", *(f"app/safety/training/{p.name}" for p in TRAINING_FILES)):
         crisis_lines(name, as_app, "in-sample", verbose)
     # Held out: written blind, never tuned against, misses never listed.
-    for name in HELD_OUT:
+    for name in HELD_OUT:  # never verbose: their misses are not for reading
         crisis_lines(name, patterns, "patterns alone")
         crisis_lines(name, as_app, "patterns + model")
     routed = _tsv("routing.tsv")
