@@ -224,8 +224,8 @@ def assert_no_file_content_left(session: Session, files: dict[str, Path]) -> Non
 def test_send_check_and_take_back(session: Session, files: dict[str, Path], live: str) -> None:
     page = session.page
     chosen = [
-        files["misc-images__c.png"],
-        files["bridge-mods__aaa-orig.jpg"],
+        files["misc-images__modes__1.png"],
+        files["bridge-mods__square-512x512.jpg"],
         files[SECRET_NAME],
         files["notes.pdf"],
     ]
@@ -248,7 +248,7 @@ def test_send_check_and_take_back(session: Session, files: dict[str, Path], live
     body = json.loads(sent.value.post_data_buffer)
     assert set(body) == {"hashes", "pin", "age_range"} and body["age_range"] == "13_15"
     expected = set()
-    for name in ("misc-images__c.png", "bridge-mods__aaa-orig.jpg"):
+    for name in ("misc-images__modes__1.png", "bridge-mods__square-512x512.jpg"):
         r = results[name]
         expected |= {
             ("ImageMD5", r["md5"], None),
