@@ -241,7 +241,9 @@ def test_typing_first_starts_a_conversation() -> None:
     engine.safety = SafetyService.for_flows(engine.flows)
     turn = engine.step(None, {"say": "i want to kill myself"})
     assert turn.crisis and turn.flow == "welcome"
-    assert engine.step(turn.token, {"choose": "resume"}).state == "audience"
+    # the first screen: nowhere to carry on to, so Back (not "Carry on where I was")
+    assert [o["id"] for o in turn.options] == ["back"]
+    assert engine.step(turn.token, {"choose": "back"}).state == "audience"
 
 
 def test_token_history_round_trips_across_flows() -> None:

@@ -39,7 +39,7 @@ def trail(engine: Engine, c: Conversation) -> list[dict[str, Any]]:
     steps = list(c.history)
     if c.overlay is not None:
         steps.append((c.flow, c.state))
-    following = [*steps[1:], (c.flow, c.state)]
+    following = [*steps[1:], (c.flow, c.state)][: len(steps)]
     out = []
     for here, there in zip(steps, following, strict=True):
         flow = engine.flows.get(here[0])
