@@ -10,3 +10,11 @@ export function britishDate(when, lang = document.documentElement.lang || "en") 
     .join("");
   return `${date}, ${time}`;
 }
+
+// A day given as "2026-11-30" (no time): "30 November 2026".
+export function britishDay(isoDay, lang = document.documentElement.lang || "en") {
+  const when = new Date(`${isoDay}T12:00:00Z`);
+  if (Number.isNaN(when.getTime())) return isoDay;
+  const locale = lang === "en" ? "en-GB" : `${lang}-GB`;
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(when);
+}
