@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.dates import get_month_names
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.sessions import SessionInterface
 from flask_babel import get_locale
@@ -57,6 +58,13 @@ def _sources(content_dir: str) -> list[dict[str, str]]:
         # "project" is the chat's words about itself, which this page is
         if key != "project" and isinstance(s, dict) and s.get("url") and s.get("title")
     ]
+
+
+@functools.cache
+def _month_names(locale: str) -> str:
+    """The months in the page's language, from Babel's CLDR data, for dates
+    the browser writes (Chromium's own data lacks some languages, Welsh among them)."""
+    return ",".join(get_month_names("wide", locale=locale).values())
 
 
 def _wants_json() -> bool:
@@ -136,4 +144,10 @@ def init_app(app: Flask) -> None:
     def page_globals() -> dict[str, Any]:
         cfg = current_app.config["SAFECHAT"]
         catalogs = current_app.extensions["safechat"]["catalogs"]
-        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en"), "languages": catalogs.names}
+        locale = str(get_locale() or "en")
+        return {
+            "exit_url": cfg["EXIT_URL"],
+            "locale": locale,
+            "languages": catalogs.names,
+            "month_names": _month_names(locale),
+        }
