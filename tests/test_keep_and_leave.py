@@ -372,7 +372,7 @@ def test_parents_summary_is_a_summary(live_server: Any, tab: Any, size: str, tmp
     if size == "desktop":
         as_png(tmp_path / "summary.pdf", "parents-summary")
     assert "Summary of what we covered" in text and BRITISH.search(text)
-    assert "What we covered" in text and "0808 800 5000" in text
+    assert "What we covered" in text and "What to do next" in text and "0808 800 5000" in text
     assert "Step 1 of 4" not in text and not re.search(r"(?m)^\s*(You|Chat)\b", text)  # not a transcript
     assert pdf_pages(tmp_path / "summary.pdf") == 1
 

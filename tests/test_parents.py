@@ -111,7 +111,7 @@ def test_every_parent_content_file_is_readable_and_safe(app: Flask) -> None:
         text = messages[i].text
         assert fk_grade(text) <= MAX_GRADE, (i, fk_grade(text))
         assert not forbidden_advice(text, "parents"), (i, forbidden_advice(text, "parents"))
-        assert str(messages[i].reviewed) == "2026-11-21"
+        assert str(messages[i].reviewed) in ("2026-11-21", "2026-11-30")  # the last review round
     allowed = advice_exceptions(ROOT / "content")
     for group in yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]:
         for rule in group["rules"]:

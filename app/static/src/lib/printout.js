@@ -59,11 +59,14 @@ function printSteps(view, entries) {
   }
 }
 
+// The summary messages of the last step that had any (what was covered, what
+// to do next, the numbers); a flow without one prints all it said.
 function printSummary(view, entries) {
   heading(view, view.dataset.summaryTitle);
   const summaries = entries.filter((e) => e.kind === "summary");
-  const last = summaries.length ? summaries[summaries.length - 1] : null;
-  for (const entry of last ? [last] : entries) view.append(printedMessage(entry));
+  const lastTurn = summaries.length ? summaries[summaries.length - 1].turn : null;
+  const kept = summaries.filter((e) => e.turn === lastTurn);
+  for (const entry of kept.length ? kept : entries) view.append(printedMessage(entry));
 }
 
 function printRecord(view, entries, notes) {
