@@ -49,6 +49,7 @@ def trail(engine: Engine, c: Conversation) -> list[dict[str, Any]]:
         label = _label_between(engine, here, there) if here != there else None
         out.append(
             {
+                "flow": here[0],
                 "messages": [engine.render(engine.messages[i], c.locale) for i in state.say],
                 "chose": engine.translate(c.locale, label) if label else None,
                 "step": {"n": state.step, "of": engine.step_totals[here[0]]} if state.step else None,

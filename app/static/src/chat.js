@@ -250,12 +250,31 @@ sayBox.addEventListener("keydown", (event) => {
   }
 });
 
-// Switching language is a plain GET: no form page in history to send again.
-// The new page picks the conversation up from this tab, in the new language.
-$("language-form").addEventListener("submit", (event) => {
+// Switching language leaves no form page in history: the script posts the
+// switch itself (fetch: no history entry), keeps the conversation the server
+// draws back in the new language, then opens the chat page in it by GET.
+$("language-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const code = event.submitter && event.submitter.value;
-  if (code) window.location.assign(`/chat?lang=${encodeURIComponent(code)}`);
+  if (!code) return;
+  const token = sessionStorage.getItem(KEY) || choices.elements.token.value;
+  try {
+    const res = await fetch("/chat", {
+      method: "POST",
+      body: new URLSearchParams({ token, locale: code }),
+      credentials: "omit",
+    });
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const newLog = page.getElementById("log");
+    const newToken = page.querySelector('#choices input[name="token"]');
+    if (res.ok && newLog && newToken) {
+      resetTranscript(entriesFrom(newLog).entries);
+      storeToken(newToken.value);
+    }
+  } catch {
+    // offline: the page below still switches, with the conversation as it was
+  }
+  window.location.assign(`/chat?lang=${encodeURIComponent(code)}`);
 });
 
 // With the conversation in this tab, links and the address need no token.
@@ -268,22 +287,46 @@ if (help) {
 
 // This tab's transcript from the messages the server drew (a page reached
 // without the script's help: a form answer, or a link that carried the token).
-function adoptPage() {
+// Transcript entries from a log the server drew: each past step's messages
+// (class "past"), the buttons pressed between them, then the step on screen.
+function entriesFrom(someLog) {
   const entries = [];
   let turn = 0;
-  let wasBot = false;
-  for (const div of log.querySelectorAll(".msg")) {
-    const who = div.classList.contains("you") ? "you" : "bot";
-    if (who === "bot" && !wasBot) turn += 1;
-    wasBot = who === "bot";
-    const copy = div.cloneNode(true);
+  let step; // the step number of the turn being read
+  let pending; // a "Step n of N" line seen, for the turn it heads
+  let last = null; // "you", "past" or "now": what the previous message was
+  for (const node of someLog.children) {
+    if (node.classList.contains("step-count")) {
+      pending = { n: Number(node.dataset.n), of: Number(node.dataset.of) };
+      last = null; // a numbered step starts a turn of its own
+      continue;
+    }
+    if (!node.classList.contains("msg")) continue;
+    const who = node.classList.contains("you") ? "you" : "bot";
+    const now = node.classList.contains("past") ? "past" : "now";
+    if (who === "bot" && last !== now) {
+      turn += 1;
+      step = pending;
+      pending = undefined;
+    }
+    last = who === "you" ? "you" : now;
+    const copy = node.cloneNode(true);
     copy.querySelector(".speaker")?.remove();
-    const entry = { who, text: copy.textContent.trim(), flow: currentFlow, turn, at: new Date().toISOString() };
-    if (who === "bot") Object.assign(entry, { html: copy.innerHTML, id: div.dataset.id });
-    const kind = [...div.classList].find((c) => c.startsWith("kind-"));
+    const flow = node.dataset.flow || someLog.dataset.flow;
+    const entry = { who, text: copy.textContent.trim(), flow, turn, at: new Date().toISOString() };
+    if (who === "bot") {
+      Object.assign(entry, { html: copy.innerHTML.trim(), id: node.dataset.id, step });
+      if (node.classList.contains("crisis")) entry.crisis = true;
+    }
+    const kind = [...node.classList].find((c) => c.startsWith("kind-"));
     if (kind) entry.kind = kind.slice(5);
     entries.push(entry);
   }
+  return { entries, turn };
+}
+
+function adoptPage() {
+  const { entries, turn } = entriesFrom(log);
   resetTranscript(entries);
   turnNumber = turn;
   for (const div of log.querySelectorAll(".msg.kind-checklist")) makeChecklist(div);
