@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ARTIFACTS, screenshot, skipped_line
+from conftest import ARTIFACTS, packages_named, screenshot, skipped_line
 from flask.testing import FlaskClient
 from test_browser_chat import choose, last_bot_text, open_chat, said
 
@@ -57,6 +57,11 @@ def test_accept_language_welsh_gives_welsh_pages(client: FlaskClient, path: str)
 
 
 def test_closing_line_names_the_system_packages() -> None:
+    # the skip reasons the suite gives, read for the package each needs
+    assert packages_named("Debian chromium is not installed (apt-get install chromium)") == {"chromium"}
+    assert packages_named("reading the PDF needs poppler-utils (.ci/run installs it)") == {"poppler-utils"}
+    assert packages_named("redis-server and nginx are not installed") == {"redis-server", "nginx"}
+    assert packages_named("no build/manifest.json: run `make build`") == set()
     assert skipped_line({}) == "Browser and cluster tests: none skipped."
     line = skipped_line({"a": {"chromium"}, "b": {"redis-server", "nginx"}, "c": {"chromium"}})
     assert line == "Browser and cluster tests: 3 skipped; apt-get install chromium nginx redis-server would run them."
@@ -441,3 +446,20 @@ def test_about_page_in_a_browser(live_server: Any, tab: Any, size: str) -> None:
     tab.wait_for_url("**/about")
     assert tab.get_by_role("heading", name="Where the words come from").is_visible()
     screenshot(tab, f"about-{size}")
+
+
+def test_new_parts_pass_axe(live_server: Any, tab: Any, size: str) -> None:
+    """The conversation redrawn after a reload, numbered steps, the checklist
+    and the Start again question: no WCAG A/AA violations."""
+    from test_accessibility import animations_done, axe_violations
+
+    open_chat(tab, live_server.base)
+    choose(tab, "I'm under 18")
+    choose(tab, "Someone is threatening to share my nudes")
+    choose(tab, "One step at a time")
+    tab.reload()
+    tab.wait_for_function("() => document.querySelector('#log').innerText.includes('Step 1 of 8')")
+    animations_done(tab)
+    assert axe_violations(tab) == []
+    tab.get_by_role("button", name="Start again").click()
+    assert axe_violations(tab) == []
