@@ -64,7 +64,10 @@ def test_closing_line_names_the_system_packages() -> None:
     assert packages_named("no build/manifest.json: run `make build`") == set()
     assert skipped_line({}) == "Browser and cluster tests: none skipped."
     line = skipped_line({"a": {"chromium"}, "b": {"redis-server", "nginx"}, "c": {"chromium"}})
-    assert line == "Browser and cluster tests: 3 skipped; apt-get install chromium nginx redis-server would run them."
+    assert (
+        line
+        == "Browser and cluster tests: 3 skipped; apt-get install chromium nginx redis-server would run them."
+    )
 
 
 def test_tests_read_nothing_beside_the_project() -> None:
@@ -86,7 +89,12 @@ def test_every_form_answer_redirects_and_the_conversation_stays(client: FlaskCli
     html = form(client, {"token": token_of(html), "choose": "youth_sextortion"})
     html = form(client, {"token": token_of(html), "choose": "one_step"})
     # every step so far, with the buttons pressed, then this one
-    for words in ("Who are you?", "I&#39;m under 18", "Someone is threatening to share my nudes", "Step 1 of 8"):
+    for words in (
+        "Who are you?",
+        "I&#39;m under 18",
+        "Someone is threatening to share my nudes",
+        "Step 1 of 8",
+    ):
         assert words in html, words
     # switching language keeps the conversation and shows it all in Welsh
     cy = form(client, {"token": token_of(html), "locale": "cy"})
@@ -113,7 +121,10 @@ def test_start_again_asks_first_without_javascript(client: FlaskClient) -> None:
     html = form(client, {"token": token_of(client.get("/chat").get_data(as_text=True)), "choose": "parent"})
     asking = form(client, {"token": token_of(html), "choose": "start_again"})
     assert "Start again? This clears the conversation" in asking
-    assert 'id="confirm-restart" class="confirm" role="alertdialog" aria-labelledby="confirm-restart-text">' in asking
+    assert (
+        'id="confirm-restart" class="confirm" role="alertdialog" aria-labelledby="confirm-restart-text">'
+        in asking
+    )
     assert "How can we help?" in asking  # nothing wiped yet
     fresh = form(client, {"token": token_of(asking), "choose": "start_again", "sure": "1"})
     assert "How can we help?" not in fresh and "Who are you?" in fresh
@@ -142,7 +153,9 @@ def test_hiding_a_visit_is_explained(client: FlaskClient) -> None:
         assert "Shift" not in visible, path
 
 
-@pytest.mark.parametrize("path", ["/", "/chat", "/help", "/about", "/report-remove", "/parents/agreement", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/chat", "/help", "/about", "/report-remove", "/parents/agreement", "/nope"]
+)
 def test_about_is_linked_from_every_page(client: FlaskClient, path: str) -> None:
     assert 'href="/about"' in client.get(path).get_data(as_text=True)
 
@@ -308,7 +321,9 @@ def print_to_pdf(page: Any, pdf: Path, button: str) -> str:
     page.emulate_media(media="screen")
     if not shutil.which("pdftotext"):
         pytest.skip("reading the PDF needs poppler-utils (.ci/run installs it)")
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_pages(pdf: Path) -> int:
@@ -319,8 +334,22 @@ def pdf_pages(pdf: Path) -> int:
 def as_png(pdf: Path, name: str) -> Path:
     """The first page as a PNG in test-artifacts/, to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                    str(ARTIFACTS / name)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(ARTIFACTS / name),
+        ],
+        check=True,
+    )
     return ARTIFACTS / f"{name}.png"
 
 
@@ -340,7 +369,9 @@ def test_save_my_steps_checklist(live_server: Any, tab: Any, size: str, tmp_path
         as_png(tmp_path / "steps.pdf", "youth-save-my-steps-checklist")
     assert "My steps" in text and BRITISH.search(text), text
     assert "☑" in text and "☐" in text  # ticks as they were
-    assert "https://www.ceop.police.uk/Safety-Centre/" in re.sub(r"\s+", "", text)  # a link prints its address
+    assert "https://www.ceop.police.uk/Safety-Centre/" in re.sub(
+        r"\s+", "", text
+    )  # a link prints its address
     assert "0800 1111" in text
     assert not re.search(r"(?m)^\s*(You|Chat)\b", text) and "Who are you?" not in text  # not a transcript
     assert pdf_pages(tmp_path / "steps.pdf") <= 2
@@ -370,8 +401,15 @@ def test_parents_summary_is_a_summary(live_server: Any, tab: Any, size: str, tmp
     open_chat(tab, live_server.base)
     choose(tab, "I'm a parent or carer")
     choose(tab, "How do I talk to my child about this? (TALK)")
-    for label in ("Start with step 1: Talk", "Done — next step", "Done — next step", "Done — next step",
-                  "Done — next: how to report", "Where can I get help?", "Done — show me a summary"):
+    for label in (
+        "Start with step 1: Talk",
+        "Done — next step",
+        "Done — next step",
+        "Done — next step",
+        "Done — next: how to report",
+        "Where can I get help?",
+        "Done — show me a summary",
+    ):
         choose(tab, label)
     text = print_to_pdf(tab, tmp_path / "summary.pdf", "Print or save as PDF")
     if size == "desktop":
@@ -433,7 +471,9 @@ def test_fingerprint_page_layout(live_server: Any, browser: Any, size: str, tmp_
     page.get_by_role("button", name="Check my report").click()
     result = page.locator("#manage-result")
     result.wait_for()
-    assert re.search(rf"Last changed: \d{{1,2}} ({MONTHS}) 20\d\d\.", result.inner_text()), result.inner_text()
+    assert re.search(rf"Last changed: \d{{1,2}} ({MONTHS}) 20\d\d\.", result.inner_text()), (
+        result.inner_text()
+    )
     page.get_by_role("link", name="Back to the chat").click()
     page.wait_for_url("**/chat**")
     assert page.get_by_role("link", name="About this service").is_visible()

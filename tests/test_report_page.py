@@ -49,7 +49,9 @@ def test_page_works_without_javascript(client: FlaskClient) -> None:
     )
     assert 'id="hasher" class="card" aria-labelledby="choose-title" hidden' in html
     assert "https://takeitdown.ncmec.org/" in html
-    assert re.search(r'<input type="file" id="files" class="visually-hidden" multiple accept="image/\*,video/\*"', html)
+    assert re.search(
+        r'<input type="file" id="files" class="visually-hidden" multiple accept="image/\*,video/\*"', html
+    )
     assert "/static/css/report.css" in html and re.search(r"/static/build/report\.[0-9a-f]+\.js", html)
     assert "worker-src 'self'" in res.headers["Content-Security-Policy"]
 

@@ -97,8 +97,8 @@ def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
     return engine().problem_for(code, locale)["error"]  # type: ignore[no-any-return]
 
 
-def _to_chat(token: str | None, **args: str) -> Response:
-    return redirect(url_for("chat.chat_page", t=token, **args), 303)
+def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None) -> Response:
+    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask), 303)
 
 
 def render_chat(
