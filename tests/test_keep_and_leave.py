@@ -503,3 +503,11 @@ def test_new_parts_pass_axe(live_server: Any, tab: Any, size: str) -> None:
     assert axe_violations(tab) == []
     tab.get_by_role("button", name="Start again").click()
     assert axe_violations(tab) == []
+
+
+def test_help_page_language_switch_keeps_the_way_back(client: FlaskClient) -> None:
+    html = form(client, {"token": token_of(client.get("/chat").get_data(as_text=True)), "choose": "parent"})
+    token = token_of(html)
+    welsh = client.get(f"/help?t={token}&lang=en").get_data(as_text=True)
+    link = re.search(r'href="(\?lang=cy[^"]*)"', welsh)
+    assert link and parse_qs(link.group(1).replace("&amp;", "&").lstrip("?"))["t"] == [token]
