@@ -236,6 +236,7 @@ def test_no_form_resubmission_without_javascript(live_server: Any, browser: Any,
     page.get_by_role("button", name="I'm under 18").click()
     page.get_by_role("button", name="Someone is threatening to share my nudes").click()
     page.get_by_role("button", name="One step at a time").click()
+    assert page.url.endswith("#now") and page.evaluate("window.scrollY") > 0  # at the new step
     page.get_by_role("button", name="Cymraeg").click()
     assert "Cam 1 o 8" in page.locator("#log").inner_text()
     page.get_by_role("link", name="Help nawr").click()

@@ -98,7 +98,9 @@ def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
 
 
 def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None) -> Response:
-    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask), 303)
+    # "#now": the browser scrolls past the conversation so far to the new step.
+    anchor = "now" if token else None
+    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask, _anchor=anchor), 303)
 
 
 def render_chat(
