@@ -147,6 +147,7 @@ function render(turn) {
   storeToken(turn.token);
   // Move focus to the newest words so keyboard and screen-reader users land there.
   if (first && !quiet) first.focus({ preventScroll: false });
+  else if (first && log.children.length > turn.messages.length) first.scrollIntoView({ block: "center" }); // back where we were
 }
 
 // Offer to print when the flow says so: steps, a summary, or a record with notes.
