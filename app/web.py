@@ -3,8 +3,12 @@ detail, refusing uploads, and the always-available help page."""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
+import yaml
+from babel.dates import get_month_names
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.sessions import SessionInterface
 from flask_babel import get_locale
@@ -38,6 +42,29 @@ HEADERS = {
 # No endpoint takes files: fingerprints are made in the browser.
 REFUSED_TYPES = ("multipart/", "application/octet-stream", "image/", "video/", "audio/")
 PROBLEM_BY_STATUS = {413: "too_large", 415: "unsupported_media", 429: "rate_limited"}
+
+
+@functools.cache
+def _sources(content_dir: str) -> list[dict[str, str]]:
+    """Where the words come from (content/sources.yaml), for the About page."""
+    raw = yaml.safe_load((Path(content_dir) / "sources.yaml").read_text(encoding="utf-8")) or {}
+    return [
+        {
+            "title": str(s["title"]),
+            "publisher": str(s.get("publisher") or "").split(" (")[0],  # without the notes to authors
+            "url": str(s["url"]),
+        }
+        for key, s in raw.items()
+        # "project" is the chat's words about itself, which this page is
+        if key != "project" and isinstance(s, dict) and s.get("url") and s.get("title")
+    ]
+
+
+@functools.cache
+def month_names_in(locale: str) -> str:
+    """The months in the page's language, from Babel's CLDR data, for dates
+    the browser writes (Chromium's own data lacks some languages, Welsh among them)."""
+    return ",".join(get_month_names("wide", locale=locale).values())
 
 
 def _wants_json() -> bool:
@@ -104,10 +131,23 @@ def init_app(app: Flask) -> None:
         engine = current_app.extensions["safechat"]["engine"]
         locale = str(get_locale() or "en")
         messages = [engine.render(engine.messages[i], locale) for i in engine.settings["help_now"]]
-        return render_template("help.html", messages=messages)
+        # ?t= (a conversation token, from the chat without JavaScript) only
+        # makes "Back to the chat" return to the same step.
+        back = request.args.get("t") if len(request.args.get("t", "")) <= 4096 else None
+        return render_template("help.html", messages=messages, chat_token=back)
+
+    @app.get("/about")
+    def about_page() -> str:
+        return render_template("about.html", sources=_sources(current_app.config["SAFECHAT"]["CONTENT_DIR"]))
 
     @app.context_processor
     def page_globals() -> dict[str, Any]:
         cfg = current_app.config["SAFECHAT"]
         catalogs = current_app.extensions["safechat"]["catalogs"]
-        return {"exit_url": cfg["EXIT_URL"], "locale": str(get_locale() or "en"), "languages": catalogs.names}
+        locale = str(get_locale() or "en")
+        return {
+            "exit_url": cfg["EXIT_URL"],
+            "locale": locale,
+            "languages": catalogs.names,
+            "month_names": month_names_in(locale),
+        }

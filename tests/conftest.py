@@ -110,3 +110,43 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- one closing line about tests this machine could not run -------------------
+
+# A skip reason naming one of these means the test needs that system package.
+SYSTEM_PACKAGES = {
+    "chromium": "chromium",
+    "poppler": "poppler-utils",
+    "redis": "redis-server",
+    "nginx": "nginx",
+}
+_skipped_for: dict[str, set[str]] = {}  # test id -> packages its skip reason names
+
+
+def packages_named(reason: str) -> set[str]:
+    low = reason.lower()
+    return {pkg for word, pkg in SYSTEM_PACKAGES.items() if word in low}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        if named := packages_named(str(report.longrepr[2])):
+            _skipped_for[report.nodeid] = named
+
+
+def skipped_line(skipped: dict[str, set[str]]) -> str:
+    if not skipped:
+        return "Browser and cluster tests: none skipped."
+    packages = sorted(set().union(*skipped.values()))
+    return (
+        f"Browser and cluster tests: {len(skipped)} skipped; "
+        f"apt-get install {' '.join(packages)} would run them."
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Runs after pytest's own "N passed" line, so this is the last line of `make test`."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not config.option.collectonly:
+        reporter.write_line(skipped_line(_skipped_for))

@@ -50,7 +50,7 @@ def check(page: Any, name: str) -> None:
     assert axe_violations(page) == [], name
 
 
-STATIC_PAGES = ["/help", "/no-such-page", "/fingerprints", "/parents/agreement", "/chat?lang=cy"]
+STATIC_PAGES = ["/help", "/about", "/no-such-page", "/fingerprints", "/report-remove", "/parents/agreement", "/chat?lang=cy"]
 
 
 @pytest.mark.parametrize("path", STATIC_PAGES)

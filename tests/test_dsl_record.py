@@ -184,7 +184,8 @@ def test_british_time_with_its_zone() -> None:
 
 
 def page_for(app: Flask, token: str, locale: str = "en") -> str:
-    res = app.test_client().post("/chat", data={"token": token, "locale": locale})
+    # A plain form answers 303 to GET /chat?t=… (no resubmission page in history)
+    res = app.test_client().post("/chat", data={"token": token, "locale": locale}, follow_redirects=True)
     assert res.status_code == 200
     return res.get_data(as_text=True)
 

@@ -250,7 +250,9 @@ def test_typing_first_starts_a_conversation() -> None:
     engine.safety = SafetyService.for_flows(engine.flows)
     turn = engine.step(None, {"say": "i want to kill myself"})
     assert turn.crisis and turn.flow == "welcome"
-    assert engine.step(turn.token, {"choose": "resume"}).state == "audience"
+    # the first screen: nowhere to carry on to, so Back (not "Carry on where I was")
+    assert [o["id"] for o in turn.options] == ["back"]
+    assert engine.step(turn.token, {"choose": "back"}).state == "audience"
 
 
 def test_token_history_round_trips_across_flows() -> None:
@@ -290,7 +292,7 @@ def test_unclear_words_ask_directly_and_yes_or_unsure_means_urgent_help(answer: 
     helped = engine.step(asked.token, {"choose": answer})
     assert helped.crisis and not helped.safety_check
     assert "999" in " ".join(m["text"] for m in helped.messages)
-    assert engine.step(helped.token, {"choose": "resume"}).state == here.state
+    assert engine.step(helped.token, {"choose": "back"}).state == here.state
 
 
 def test_no_returns_to_the_step_or_goes_on_to_what_the_words_asked_for() -> None:

@@ -21,7 +21,7 @@ from live import serve_harness
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTDATA = ROOT.parent / "shared" / "testdata" / "pdq"
+TESTDATA = ROOT / "tests" / "data" / "pdq"  # ThreatExchange images, BSD licence beside them
 HARNESS = "/tests/pdq_harness/index.html"
 
 
@@ -98,7 +98,7 @@ def reference_results(browser_page: tuple[Any, list[Any]]) -> dict[str, dict[str
 
 def test_reference_hex_conversion_matches_expected_csv() -> None:
     """Our pdqhash -> hex conversion reproduces expected.csv on a PNG."""
-    row = next(r for r in expected_rows() if r["file"] == "misc-images__c.png")
+    row = next(r for r in expected_rows() if r["file"] == "misc-images__modes__1.png")
     assert reference_pdq(TESTDATA / row["file"]) == (row["pdq_hex"], int(row["quality"]))
 
 
@@ -242,7 +242,7 @@ def test_hashing_sends_nothing(
     marker = b"FILE-BYTES-MARKER-" * 1000
     secret = generated["noise.png"].parent / "secret.bin"
     secret.write_bytes(marker)
-    hash_in_browser(page, [secret, generated["noise.png"], TESTDATA / "misc-images__c.png"])
+    hash_in_browser(page, [secret, generated["noise.png"], TESTDATA / "misc-images__modes__1.png"])
     assert len(requests) == before, [r.url for r in requests[before:]]  # nothing new
 
     allowed = {

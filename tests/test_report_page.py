@@ -49,7 +49,9 @@ def test_page_works_without_javascript(client: FlaskClient) -> None:
     )
     assert 'id="hasher" class="card" aria-labelledby="choose-title" hidden' in html
     assert "https://takeitdown.ncmec.org/" in html
-    assert re.search(r'<input type="file" id="files" multiple accept="image/\*,video/\*"', html)
+    assert re.search(
+        r'<input type="file" id="files" class="visually-hidden" multiple accept="image/\*,video/\*"', html
+    )
     assert "/static/css/report.css" in html and re.search(r"/static/build/report\.[0-9a-f]+\.js", html)
     assert "worker-src 'self'" in res.headers["Content-Security-Policy"]
 
@@ -243,8 +245,8 @@ def assert_no_file_content_left(session: Session, files: dict[str, Path]) -> Non
 def test_send_check_and_take_back(session: Session, files: dict[str, Path], live: str) -> None:
     page = session.page
     chosen = [
-        files["misc-images__c.png"],
-        files["bridge-mods__aaa-orig.jpg"],
+        files["misc-images__modes__1.png"],
+        files["bridge-mods__square-512x512.jpg"],
         files[SECRET_NAME],
         files["notes.pdf"],
     ]
@@ -267,7 +269,7 @@ def test_send_check_and_take_back(session: Session, files: dict[str, Path], live
     body = json.loads(sent.value.post_data_buffer)
     assert set(body) == {"hashes", "pin", "age_range"} and body["age_range"] == "13_15"
     expected = set()
-    for name in ("misc-images__c.png", "bridge-mods__aaa-orig.jpg"):
+    for name in ("misc-images__modes__1.png", "bridge-mods__square-512x512.jpg"):
         r = results[name]
         expected |= {
             ("ImageMD5", r["md5"], None),

@@ -134,6 +134,8 @@ def test_switching_the_chat_page_back_to_english_keeps_the_state(client: FlaskCl
     status, turn = api({"token": turn["token"], "choose": own[0]["id"]})
     assert status == 200 and turn["locale"] == "cy"
     res = client.post("/chat", data={"token": turn["token"], "locale": "en"})
+    assert res.status_code == 303  # post/redirect/get: no form to send again in history
+    res = client.get(res.headers["Location"])
     assert res.status_code == 200
     html = res.get_data(as_text=True)
     assert '<html lang="en"' in html

@@ -158,8 +158,20 @@ def test_nothing_shown_or_offered_gives_forbidden_advice(
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)
-def test_youth_flows_never_offer_printing(flow: str, paths: Callable[[str], list[Path]]) -> None:
-    assert all(t["print"] is None for p in paths(flow) for t in p.turns if t["flow"] == flow)
+def test_youth_flows_print_only_steps(flow: str, paths: Callable[[str], list[Path]]) -> None:
+    """A young person may save their steps ("Save my steps"); never a
+    transcript or a record of what they chose or typed."""
+    offered = {t["print"] for p in paths(flow) for t in p.turns if t["flow"] == flow}
+    assert offered <= {None, "steps"}
+    if flow in ("youth_sextortion", "youth_image_shared"):
+        assert "steps" in offered
+
+
+def test_youth_steps_are_numbered_like_the_parents_steps(paths: Callable[[str], list[Path]]) -> None:
+    for flow, total in (("youth_sextortion", 9), ("youth_image_shared", 7)):
+        walked = max(paths(flow), key=lambda p: len(p.turns))
+        numbered = [t["step"] for t in walked.turns if t["step"]]
+        assert numbered == [{"n": n, "of": total} for n in range(1, total + 1)], flow
 
 
 @pytest.mark.parametrize("flow", YOUTH_FLOWS)

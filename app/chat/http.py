@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
-from flask_babel import force_locale
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from werkzeug.wrappers import Response
 
 from .. import strict_json
 from ..engine import Engine
+from ..engine.trail import trail
 from . import bp
 from .turns import Turns
 
@@ -47,33 +48,75 @@ def api_turn() -> tuple[Response, int]:
 @bp.get("/")
 @bp.get("/chat")
 def chat_page() -> str:
-    raw: dict[str, Any] = {"locale": request.args.get("lang")} if request.args.get("lang") else {}
-    turn, ok = take_turn(raw)
+    """A new conversation in the page's language (?lang=, else the browser's
+    Accept-Language), or, with ?t=, the step a token is at: where a form
+    post sends the browser, so history holds pages that can be reloaded."""
+    token = request.args.get("t")
+    if token:
+        turn, ok = take_turn({"token": token})  # re-showing a step, not a move
+        if ok:
+            return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]),
+                               ask=request.args.get("ask"))
+        return render_chat(take_turn({"locale": _page_locale()})[0], turn["error"], fresh=True)
+    asked = request.args.get("lang")
+    turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()})
     if not ok:  # an unknown ?lang= : show the page in English, with the reason
         return render_chat(take_turn({})[0], turn["error"], fresh=True)
-    return render_chat(turn, fresh=True)
+    return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]), fresh=True)
 
 
 @bp.post("/chat")
-def chat_post() -> tuple[str, int]:
+def chat_post() -> Response | tuple[str, int]:
+    """Post/redirect/get: every answer is a redirect to a page that can be
+    reloaded or gone back to, never a form to send again. Only the token and
+    a problem's code go in the address, never what was typed."""
     raw = {k: request.form[k] for k in FORM_FIELDS if request.form.get(k)}
     if "say" in request.form and "choose" not in raw and "say" not in raw:
         raw["say"] = request.form["say"]  # an empty box is a problem to explain, not a reload
+    if raw.get("choose") == "start_again" and raw.get("token") and not request.form.get("sure"):
+        return _to_chat(raw["token"], ask="start_again")  # ask before wiping the conversation
     result, ok = take_turn(raw)
     if ok:
-        return render_chat(result), 200
-    if result["error"]["code"] == "rate_limited":  # don't spend another turn re-showing the page
+        return _to_chat(result["token"])
+    code = result["error"]["code"]
+    if code == "rate_limited":  # don't spend another turn re-showing the page
         return render_template("error.html", status=429, message=result["error"]["message"]), 429
-    # Stay where we were: show the same step again with the kind message. This
-    # is the page answering, not a new turn, so it goes to the engine directly.
+    # Stay where we were and say why; a token that can't be used starts afresh.
     where, still_ok = engine().act({"token": raw["token"]}) if raw.get("token") else ({}, False)
-    if not still_ok:
-        where, _ = engine().act({})
-    return render_chat(where, result["error"]), 400
+    return _to_chat(where["token"] if still_ok else None, problem=code)
 
 
-def render_chat(turn: dict[str, Any], problem: dict[str, Any] | None = None, fresh: bool = False) -> str:
+def _page_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
+    """A problem named in the address, if it is one we can explain."""
+    if not code or f"common.problems.{code}" not in engine().messages:
+        return None
+    return engine().problem_for(code, locale)["error"]  # type: ignore[no-any-return]
+
+
+def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None) -> Response:
+    # "#now": the browser scrolls past the conversation so far to the new step.
+    anchor = "now" if token else None
+    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask, _anchor=anchor), 303)
+
+
+def render_chat(
+    turn: dict[str, Any], problem: dict[str, Any] | None = None, fresh: bool = False, ask: str | None = None
+) -> str:
     """`fresh`: a new conversation drawn for a GET, which a script may replace
-    with the conversation this tab already had."""
+    with the conversation this tab already had. The steps before this one are
+    drawn from the token, so the conversation so far stays on screen."""
+    past = [] if fresh else trail(engine(), engine().tokens.load(turn["token"]))
     with force_locale(turn["locale"]):  # the conversation's language, not the browser's
-        return render_template("chat.html", turn=turn, problem=problem, locale=turn["locale"], fresh=fresh)
+        return render_template(
+            "chat.html",
+            turn=turn,
+            past=past,
+            problem=problem,
+            locale=turn["locale"],
+            fresh=fresh,
+            ask=ask if ask == "start_again" else None,
+        )

@@ -62,6 +62,7 @@ class Turn:
     handoff: dict[str, str] | None = None
     print: str | None = None
     safety_check: bool = False  # the "are you safe?" question is showing
+    step: dict[str, int] | None = None  # {"n": 2, "of": 8}: where this state is in its flow's steps
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ class Turn:
             "handoff": self.handoff,
             "print": self.print,
             "safety_check": self.safety_check,
+            "step": self.step,
         }
 
 
@@ -132,6 +134,10 @@ class Engine:
         self.flows = load_flows(flows_dir, set(self.messages), predicates)
         self.settings = _check_settings(settings, self.flows, set(self.messages))
         self.machines = {fid: _FlowMachine(f, predicates) for fid, f in self.flows.items()}
+        # "Step n of N": N is the highest step a flow numbers.
+        self.step_totals = {
+            fid: max((s.step or 0 for s in f.states.values()), default=0) for fid, f in self.flows.items()
+        }
         self.tokens = Tokens(secret, max_age)
         self.safety = safety
         self.locales = locales
@@ -291,13 +297,15 @@ class Engine:
         """What a person may choose now, in order: (id, source-language label),
         the label None for the global actions. Choosing checks against this and
         showing translates it, so the two cannot disagree."""
+        # "Carry on where I was" only where there is somewhere to carry on to:
+        # on the very first screen "Back" (offered below) is the way back.
+        resume: list[tuple[str, str | None]] = [("resume", None)] if c.history else []
         if c.overlay == "crisis":
-            offered: list[tuple[str, str | None]] = [("resume", None)]
+            offered: list[tuple[str, str | None]] = resume
         elif _asking(c):
             offered = [(oid, None) for oid in SAFETY_ANSWERS]
         elif isinstance(c.overlay, tuple):
-            offered = [(f, self.flows[f].title) for f in c.overlay]
-            offered.append(("resume", None))
+            offered = [(f, self.flows[f].title) for f in c.overlay] + resume
         else:
             offered = [(o.id, o.label) for o in self.flows[c.flow].states[c.state].options]
             offered.append(("help_now", None))
@@ -362,6 +370,7 @@ class Engine:
             handoff=self._handoff(st.handoff, c.locale) if st.handoff and plain else None,
             print=st.print if plain else None,
             safety_check=_asking(c),
+            step={"n": st.step, "of": self.step_totals[c.flow]} if st.step and plain else None,
         )
 
 

@@ -31,9 +31,10 @@ HANDOFFS = {
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 FLOW_KEYS = {"id", "audience", "title", "start", "phrases", "states"}
-STATE_KEYS = {"say", "options", "end", "handoff", "accepts_text", "print"}
-# How a client may offer to print what was said: a summary, or a timestamped record.
-PRINTS = ("summary", "record")
+STATE_KEYS = {"say", "options", "end", "handoff", "accepts_text", "print", "step"}
+# How a client may offer to print what was said: a summary, a timestamped
+# record, or a young person's steps to keep ("Save my steps").
+PRINTS = ("summary", "record", "steps")
 OPTION_KEYS = {"id", "label", "to", "flow", "set"}
 BRANCH_KEYS = {"if", "go"}
 
@@ -68,6 +69,7 @@ class State:
     handoff: str | None = None
     accepts_text: bool = True
     print: str | None = None
+    step: int | None = None  # "step n of N" in a flow walked one step at a time
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -182,6 +184,10 @@ class _Reader:
         printable = raw.get("print")
         if printable is not None and printable not in PRINTS:
             self.bad(f"'print' must be one of {PRINTS}", sid)
+        step = raw.get("step")
+        if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
+            self.bad("'step' must be a whole number from 1", sid)
+            step = None
         if not options and not end:
             self.bad("has no way forward and is not declared 'end: true'", sid)
         return State(
@@ -192,6 +198,7 @@ class _Reader:
             handoff,
             bool(raw.get("accepts_text", True)),
             printable,
+            step,
         )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.dates import get_month_names
 from flask import Blueprint, current_app
 
+from ..web import month_names_in
 from . import record
 
 bp = Blueprint("schools", __name__)
@@ -24,9 +24,6 @@ def record_globals() -> dict[str, Any]:
             return None
         return record.build(current_app.extensions["safechat"]["engine"], turn["token"])
 
-    def month_names(locale: str) -> list[str]:
-        """January..December in the page's language, for the browser's British
-        dates (a browser's own Welsh month names may be missing)."""
-        return [get_month_names("wide", locale=locale)[m] for m in range(1, 13)]
-
-    return {"dsl_record": dsl_record, "month_names": month_names}
+    # The page's <html data-months> (app/web.py) gives the browser the month
+    # names in the page's language; the record is in the conversation's.
+    return {"dsl_record": dsl_record, "months_in": month_names_in}

@@ -15,7 +15,17 @@ export function quickExit(url) {
   window.location.replace(url);
 }
 
+// Shift three times is only worth mentioning where there is a keyboard (not
+// on a phone) and this script is running; otherwise the page says "press Exit".
+function showKeyTip() {
+  const keys = document.querySelector(".exit-tip-keys");
+  if (!keys || !window.matchMedia("(hover: hover) and (pointer: fine)").matches) return;
+  keys.hidden = false;
+  document.querySelector(".exit-tip")?.remove();
+}
+
 export function installQuickExit() {
+  showKeyTip();
   const link = document.getElementById("quick-exit");
   if (!link) return;
   const url = link.href;

@@ -1,6 +1,7 @@
 // Sending fingerprints (only when the young person chooses), and checking or
 // taking back a report with its case reference and PIN. Only JSON is sent:
 // the codes, an optional age range and the PIN, never a file or a file name.
+import { britishDay } from "../lib/dates.js";
 import { fill } from "../lib/fill.js";
 
 async function postJSON(url, body) {
@@ -25,6 +26,39 @@ function showProblem(el, message) {
   el.hidden = !message;
 }
 
+// Copies a case reference: the clipboard where the browser allows it, else
+// the reference is selected so the person can copy it themselves.
+async function copy(ref, status, words) {
+  try {
+    await navigator.clipboard.writeText(ref.textContent);
+    status.textContent = words.copied;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(ref);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+  }
+}
+
+function caseReference(value, words) {
+  const row = document.createElement("div");
+  row.className = "case-row";
+  const ref = document.createElement("p");
+  ref.className = "case-ref";
+  ref.textContent = value;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "copy";
+  button.textContent = words.copy;
+  button.setAttribute("aria-label", `${words.copyLabel} ${value}`);
+  const status = document.createElement("span");
+  status.className = "copy-status";
+  status.setAttribute("role", "status");
+  button.addEventListener("click", () => copy(ref, status, words));
+  row.append(ref, button, status);
+  return row;
+}
+
 export function setUpSending({ section, form, caseBox, caseRefs, problem, pending, markSent }) {
   const words = section.dataset;
   form.addEventListener("submit", async (event) => {
@@ -46,10 +80,7 @@ export function setUpSending({ section, form, caseBox, caseRefs, problem, pendin
       showProblem(problem, "");
       markSent(items);
       form.elements.pin.value = "";
-      const ref = document.createElement("p");
-      ref.className = "case-ref";
-      ref.textContent = data.case_reference; // one per report sent from this page
-      caseRefs.append(ref);
+      caseRefs.append(caseReference(data.case_reference, caseBox.dataset)); // one per report sent
       caseBox.hidden = false;
       form.hidden = true;
       caseBox.tabIndex = -1;
@@ -67,8 +98,8 @@ export function setUpManaging({ section, form, problem, result, confirmBox, canc
   const offline = document.getElementById("submit").dataset.offline;
   const describe = (c) =>
     c.status === "Withdrawn"
-      ? fill(words.withdrawn, { date: c.last_modified })
-      : fill(words.active, { count: c.hash_count, date: c.last_modified });
+      ? fill(words.withdrawn, { date: britishDay(c.last_modified) })
+      : fill(words.active, { count: c.hash_count, date: britishDay(c.last_modified) });
 
   cancel.addEventListener("click", () => {
     confirmBox.hidden = true;
