@@ -25,8 +25,8 @@ def engine() -> Engine:
     return turns().engine
 
 
-def take_turn(raw: Any) -> tuple[dict[str, Any], bool]:
-    return turns().take(raw, request.remote_addr)
+def take_turn(raw: Any, limited: bool = True) -> tuple[dict[str, Any], bool]:
+    return turns().take(raw, request.remote_addr, limited=limited)
 
 
 @bp.post("/api/v1/turn")
@@ -48,9 +48,11 @@ def api_turn() -> tuple[Response, int]:
 @bp.get("/chat")
 def chat_page() -> str:
     raw: dict[str, Any] = {"locale": request.args.get("lang")} if request.args.get("lang") else {}
-    turn, ok = take_turn(raw)
+    # Not rate-limited: the first page always renders (a new conversation is
+    # cheap), also for someone whose address is over its limit.
+    turn, ok = take_turn(raw, limited=False)
     if not ok:  # an unknown ?lang= : show the page in English, with the reason
-        return render_chat(take_turn({})[0], turn["error"], fresh=True)
+        return render_chat(take_turn({}, limited=False)[0], turn["error"], fresh=True)
     return render_chat(turn, fresh=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import socketio
@@ -18,6 +19,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
 
+from .. import strict_json
 from .turns import Turns
 
 NAMESPACE = "/chat"
@@ -26,9 +28,32 @@ log = logging.getLogger(__name__)
 
 class TextPacket(Packet):
     """Turns are JSON text, never bytes: skip python-socketio's walk of every
-    nested value of every packet looking for binary attachments."""
+    nested value of every packet looking for binary attachments. Packets are
+    read as strict JSON, like HTTP bodies: one with a repeated key is
+    dropped (logged as one line, app/logs.py)."""
 
     uses_binary_events = False
+    json = strict_json.Codec
+
+
+StartResponse = Callable[..., Any]
+
+
+def no_store(wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> Any:
+    """Engine.IO answers long-polling requests itself, outside Flask, and
+    those answers carry conversation tokens: they must never be cached."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            return wsgi_app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+            return start_response(status, [*headers, ("Cache-Control", "no-store")], *exc_info)
+
+        return wsgi_app(environ, start)
+
+    return app
 
 
 def init_app(app: Flask, flask_socketio: SocketIO) -> None:
@@ -57,6 +82,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
     def on_disconnect(sid: str, *_reason: Any) -> None:
         turns_for(server.get_environ(sid, NAMESPACE) or {}).connection.forget(sid)
 
+    app.wsgi_app = no_store(app.wsgi_app)  # type: ignore[method-assign]
     server.on("act", on_act, namespace=NAMESPACE)
     server.on("disconnect", on_disconnect, namespace=NAMESPACE)
     handle_in_order(server)

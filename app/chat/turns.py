@@ -18,21 +18,34 @@ class Turns:
         self.counters = counters
 
     def take(
-        self, raw: Any, address: str | None, connection: str | None = None
+        self, raw: Any, address: str | None, connection: str | None = None, limited: bool = True
     ) -> tuple[dict[str, Any], bool]:
         """(Turn, True) or (Problem, False) for a person's action. Rate limits
-        apply per client address and, on sockets, per connection. Counts the
-        state reached when the person moved: re-showing a step (a reload, a
-        reconnect, a language switch) is not a visit."""
-        over = not self.client.allow(self.client.key_for_address(address))
-        if connection is not None and not over:
-            over = not self.connection.allow(connection)
-        if over:
-            return self.engine.problem_for("rate_limited", self.engine.locale_for(raw)), False
-        result, ok = self.engine.act(raw)
+        apply per client address and, on sockets, per connection, unless
+        `limited` is False (a page load: the first page always renders).
+        Over a limit, typed crisis words still get the crisis card, never
+        "slow down". Counts the state reached when the person moved:
+        re-showing a step (a reload, a reconnect, a language switch) is not a
+        visit."""
+        if limited and self._over(address, connection):
+            crisis = self.engine.crisis_turn(raw)
+            if crisis is None:
+                return self.engine.problem_for("rate_limited", self.engine.locale_for(raw)), False
+            result, ok = crisis, True
+        else:
+            result, ok = self.engine.act(raw)
         if ok and _moves(raw):
             self.counters.add(result["flow"], result["state"])
         return result, ok
+
+    def _over(self, address: str | None, connection: str | None) -> bool:
+        """Whether this turn is over a limit. The connection's own limit is
+        counted first, and a turn it refuses costs the address nothing: one
+        socket pipelining thousands of events must not use up the allowance
+        of everyone behind the same school or mobile network address."""
+        if connection is not None and not self.connection.allow(connection):
+            return True
+        return not self.client.allow(self.client.key_for_address(address))
 
 
 def _moves(raw: dict[str, Any]) -> bool:
