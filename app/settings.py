@@ -91,7 +91,7 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # line and headers, and the body; sockets open at once per address (0 = no cap).
     "HEADER_TIMEOUT": (10, whole),
     "BODY_TIMEOUT": (20, whole),
-    "CONNECTIONS_PER_ADDRESS": (100, whole),
+    "CONNECTIONS_PER_ADDRESS": (256, whole),
 }
 
 
