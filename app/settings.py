@@ -83,7 +83,10 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "PROXY_HOPS": (0, whole),  # trusted reverse proxies in front (for the client address)
     # Hash-report submissions and PIN checks per client address: each costs ~0.16 s of scrypt.
     "RATE_HASH_REPORTS": ("10/60", rate),
-    "REPORTS_PER_DAY": (20, whole),  # new hash reports per client address per day, in the database (0 = no cap)
+    "REPORTS_PER_DAY": (
+        20,
+        whole,
+    ),  # new hash reports per client address per day, in the database (0 = no cap)
     "REPORTS_REVIEW": (False, flag),  # new reports wait as Pending until `flask reports release`
     "ASYNC_MODE": ("gevent", async_mode),  # README, Performance
     "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)

@@ -43,7 +43,9 @@ def test_typed_text_is_bounded_after_normalisation(char: str) -> None:
     assert say is not None and len(unicodedata.normalize("NFKD", say)) <= MAX_SAY_NORMALISED
 
 
-@pytest.mark.parametrize("text", ["é" * MAX_SAY, "Mae e'n gofyn am luniau ŵ ŷ â " * 30, "he wants £300 😢" * 60])
+@pytest.mark.parametrize(
+    "text", ["é" * MAX_SAY, "Mae e'n gofyn am luniau ŵ ŷ â " * 30, "he wants £300 😢" * 60]
+)
 def test_ordinary_text_is_not_changed(text: str) -> None:
     text = text[:MAX_SAY]
     assert parse_action({"say": text}).say == text
@@ -94,7 +96,12 @@ def test_crisis_words_before_amplified_text_are_still_seen(api: Any) -> None:
 
 def limited(tmp_path: Path, per_conn: str = "0", per_client: str = "1/600") -> Flask:
     return create_app(
-        {"TESTING": True, "INSTANCE_DIR": str(tmp_path), "RATE_PER_CONNECTION": per_conn, "RATE_PER_CLIENT": per_client}
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "RATE_PER_CONNECTION": per_conn,
+            "RATE_PER_CLIENT": per_client,
+        }
     )
 
 
@@ -176,9 +183,9 @@ def test_a_stale_token_gets_start_again(app: Flask, api: Any, kind: str, action:
 def test_a_stale_token_on_the_page_without_javascript(app: Flask, client: FlaskClient, kind: str) -> None:
     res = client.post("/chat", data={"token": stale_tokens(app)[kind], "choose": "back"})
     assert res.status_code == 400 and "start again" in res.get_data(as_text=True).lower()
-    # Typed crisis words with a stale token still get the card.
+    # Typed text with a stale token: the same kind answer, never a 500.
     res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": CRISIS})
-    assert res.status_code in (200, 400)
+    assert res.status_code == 400 and res.get_json()["error"]["code"] == "bad_token"
 
 
 # -- the live server: floods, malformed and slow requests, hoarded sockets -----------------
@@ -218,7 +225,9 @@ def polling_session(base: str) -> str:
 
 
 def poll_post(base: str, query: str, body: str) -> int:
-    req = urllib.request.Request(base + query, data=body.encode(), method="POST", headers={"Content-Type": "text/plain"})
+    req = urllib.request.Request(
+        base + query, data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as res:
             return int(res.status)
@@ -263,10 +272,14 @@ def test_a_forged_sid_cannot_write_a_line_of_its_own(server: Any) -> None:
     offset = server.log.stat().st_size
     for forged in ("%0AFORGED-LINE%20admin%20logged%20in", "%0D%0AFORGED-LINE", "%1B[2K%0DFORGED-LINE"):
         try:
-            urllib.request.urlopen(f"{server.base}/socket.io/?EIO=4&transport=polling&sid=x{forged}", timeout=5)
+            urllib.request.urlopen(
+                f"{server.base}/socket.io/?EIO=4&transport=polling&sid=x{forged}", timeout=5
+            )
         except urllib.error.HTTPError:
             pass
-    assert not [ln for ln in log_after(server, offset).splitlines() if "FORGED-LINE" in ln and "x\\" not in ln]
+    assert not [
+        ln for ln in log_after(server, offset).splitlines() if "FORGED-LINE" in ln and "x\\" not in ln
+    ]
 
 
 def raw_request(server: Any, data: bytes) -> bytes:
@@ -302,7 +315,8 @@ def test_a_half_sent_request_is_closed(server: Any) -> None:
 def test_a_body_sent_a_byte_at_a_time_is_refused(server: Any) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         s.sendall(
-            b"POST /api/v1/turn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{"
+            b"POST /api/v1/turn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 60\r\n\r\n{"
         )
         start = time.monotonic()
         try:

@@ -49,7 +49,9 @@ def test_only_the_documented_environments_are_accepted(
 
 def test_the_server_refuses_an_unknown_environment(tmp_path: Path) -> None:
     env = {**os.environ, "SAFECHAT_ENV": "live", "SAFECHAT_INSTANCE_DIR": str(tmp_path), "PORT": "1"}
-    out = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 1
     assert "SAFECHAT_ENV must be development or production" in out.stderr and "Traceback" not in out.stderr
 
@@ -64,7 +66,9 @@ def mode(path: Path) -> int:
 def test_instance_folder_and_database_are_private(tmp_path: Path) -> None:
     instance = tmp_path / "new" / "instance"
     app = create_app({"TESTING": True, "INSTANCE_DIR": str(instance)})
-    app.test_client().post("/api/v1/hash-reports", json={"hashes": [{"signal_type": "ImageMD5", "value": MD5}], "pin": PIN})
+    app.test_client().post(
+        "/api/v1/hash-reports", json={"hashes": [{"signal_type": "ImageMD5", "value": MD5}], "pin": PIN}
+    )
     assert mode(instance) == 0o700
     for name in ("safechat.db", "safechat.db-wal", "safechat.db-shm", "secret_key"):
         if (instance / name).exists():
@@ -85,11 +89,19 @@ def test_a_world_readable_database_is_made_private(tmp_path: Path) -> None:
 
 def report_app(tmp_path: Path, **extra: Any) -> Flask:
     return create_app(
-        {"TESTING": True, "INSTANCE_DIR": str(tmp_path), "PARTNER_TOKENS": TOKEN, "RATE_HASH_REPORTS": "0", **extra}
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "PARTNER_TOKENS": TOKEN,
+            "RATE_HASH_REPORTS": "0",
+            **extra,
+        }
     )
 
 
-def submit(client: FlaskClient, hashes: list[dict[str, Any]], pin: str = PIN, address: str = "127.0.0.1") -> Any:
+def submit(
+    client: FlaskClient, hashes: list[dict[str, Any]], pin: str = PIN, address: str = "127.0.0.1"
+) -> Any:
     return client.post(
         "/api/v1/hash-reports", json={"hashes": hashes, "pin": pin}, environ_base={"REMOTE_ADDR": address}
     )
@@ -136,7 +148,7 @@ def test_reports_per_address_per_day_are_capped_across_processes(tmp_path: Path)
 def test_the_daily_cap_keeps_no_address(tmp_path: Path) -> None:
     db = str(tmp_path / "q.db")
     open_db(db).close()
-    now = [dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.timezone.utc).timestamp()]
+    now = [dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC).timestamp()]
     quota = DailyQuota(db, 1, "k" * 40, clock=lambda: now[0])
     assert quota.take("203.0.113.9") == 0
     assert quota.take("203.0.113.9") == 3600  # until midnight UTC
@@ -151,7 +163,12 @@ def test_the_daily_cap_keeps_no_address(tmp_path: Path) -> None:
 def flask_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
     return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -160,8 +177,12 @@ def test_held_reports_wait_for_release(tmp_path: Path) -> None:
     made = submit(client, [{"signal_type": "ImageMD5", "value": MD5}])
     assert made.status_code == 201 and made.get_json()["status"] == "Pending"
     ref = made.get_json()["case_reference"]
-    other = submit(client, [{"signal_type": "ImagePDQ", "value": PDQ, "quality": 90}], pin="482911").get_json()
-    withdrawn = client.post("/api/v1/hash-reports/withdraw", json={"case_reference": other["case_reference"], "pin": "482911"})
+    other = submit(
+        client, [{"signal_type": "ImagePDQ", "value": PDQ, "quality": 90}], pin="482911"
+    ).get_json()
+    withdrawn = client.post(
+        "/api/v1/hash-reports/withdraw", json={"case_reference": other["case_reference"], "pin": "482911"}
+    )
     assert withdrawn.get_json()["status"] == "Withdrawn"
     assert exported(client) == {}  # nothing leaves before review
     status = client.post("/api/v1/hash-reports/status", json={"case_reference": ref, "pin": PIN})
@@ -221,7 +242,9 @@ def test_a_right_pin_ends_the_back_off(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("pin", ["1234", "0000", "1111", "6969", "123456", "000000", "12345678"])
 def test_the_commonest_pins_are_refused(client: FlaskClient, pin: str) -> None:
-    res = client.post("/api/v1/hash-reports", json={"hashes": [{"signal_type": "ImageMD5", "value": MD5}], "pin": pin})
+    res = client.post(
+        "/api/v1/hash-reports", json={"hashes": [{"signal_type": "ImageMD5", "value": MD5}], "pin": pin}
+    )
     assert res.status_code == 400 and res.get_json()["error"]["code"] == "common_pin"
     assert "easy to guess" in res.get_json()["error"]["message"]
 

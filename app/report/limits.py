@@ -125,14 +125,16 @@ class DailyQuota:
         """0 and one report counted, or the seconds until the cap resets."""
         if not self.per_day:
             return 0
-        now = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         day = now.date().isoformat()
         with write_transaction(self.path) as db:
             db.execute("DELETE FROM report_quota WHERE day != ?", [day])
             bucket = self.bucket(address)
-            row = db.execute("SELECT count FROM report_quota WHERE day = ? AND bucket = ?", [day, bucket]).fetchone()
+            row = db.execute(
+                "SELECT count FROM report_quota WHERE day = ? AND bucket = ?", [day, bucket]
+            ).fetchone()
             if row and row[0] >= self.per_day:
-                midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+                midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
                 return max(1, math.ceil((midnight - now).total_seconds()))
             db.execute(
                 "INSERT INTO report_quota (day, bucket, count) VALUES (?, ?, 1)"

@@ -90,7 +90,18 @@ class Reports:
                         "INSERT INTO hash_reports (case_reference, pin_scheme, pin_salt, pin_hash, age_range,"
                         " status, created, last_modified, change_seq, held)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [ref, scheme, salt, pin_hash, report.age_range, status, day, day, self._next_seq(db), held],
+                        [
+                            ref,
+                            scheme,
+                            salt,
+                            pin_hash,
+                            report.age_range,
+                            status,
+                            day,
+                            day,
+                            self._next_seq(db),
+                            held,
+                        ],
                     )
                     db.conn.executemany(
                         "INSERT INTO report_hashes (case_reference, signal_type, value, quality)"
@@ -136,9 +147,12 @@ class Reports:
     def pending(self) -> list[Case]:
         """Reports held for review, oldest first."""
         with self._db() as db:
-            refs_ = [r for (r,) in db.execute(
-                "SELECT case_reference FROM hash_reports WHERE status = ? ORDER BY change_seq", [PENDING]
-            ).fetchall()]
+            refs_ = [
+                r
+                for (r,) in db.execute(
+                    "SELECT case_reference FROM hash_reports WHERE status = ? ORDER BY change_seq", [PENDING]
+                ).fetchall()
+            ]
             return [c for c in (self._case(db, r) for r in refs_) if c is not None]
 
     def release(self, ref: str) -> Case | None:
