@@ -130,11 +130,27 @@ def test_typed_crisis_words_over_the_limit_get_the_crisis_card(tmp_path: Path) -
     # Anything else is still refused.
     assert client.post("/api/v1/turn", json={"say": "my boyfriend wants pics"}).status_code == 429
     assert client.post("/api/v1/turn", json={"choose": "parent", "token": token}).status_code == 429
+    # Help now, too: no text to check.
+    res = client.post("/api/v1/turn", json={"token": token, "choose": "help_now"})
+    assert res.status_code == 200 and res.get_json()["crisis"]
     # On a socket over its own limit too.
     sc = server_socketio.test_client(app, namespace="/chat")
     sc.emit("act", {"say": CRISIS}, namespace="/chat")
     got = sc.get_received("/chat")[0]
     assert got["name"] == "turn" and got["args"][0]["crisis"]
+
+
+def test_text_flooded_over_the_limit_gets_only_a_few_crisis_checks(tmp_path: Path) -> None:
+    """Each check costs milliseconds: a script sending text over its limit
+    gets ten checks in ten seconds, not as many as it can send."""
+    app = limited(tmp_path, per_conn="1/600", per_client="0")
+    sc = server_socketio.test_client(app, namespace="/chat")
+    sc.emit("act", {}, namespace="/chat")
+    for _ in range(15):
+        sc.emit("act", {"say": CRISIS}, namespace="/chat")
+    answers = [r["args"][0] for r in sc.get_received("/chat")[1:]]
+    assert [bool(a.get("crisis")) for a in answers] == [True] * 10 + [False] * 5
+    assert {a["error"]["code"] for a in answers[10:]} == {"rate_limited"}
 
 
 def test_a_socket_refused_by_its_own_limit_costs_its_address_nothing(tmp_path: Path) -> None:
