@@ -266,3 +266,29 @@ def test_socket_packets_refuse_repeated_keys_as_http_does(client: FlaskClient) -
     assert TextPacket(encoded_packet='2/chat,["act",{"say":"hi"}]').data == ["act", {"say": "hi"}]
     dup = b'{"say":"hi","say":"i want to kill myself"}'
     assert client.post("/api/v1/turn", data=dup, content_type="application/json").status_code == 400
+
+
+# -- finding 11, the second line: nginx -------------------------------------------------------
+
+
+def test_the_nginx_template_limits_slow_clients_and_sockets_per_address(tmp_path: Path) -> None:
+    template = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    for directive in (
+        "client_header_timeout 10s;",
+        "client_body_timeout 10s;",
+        "client_max_body_size 64k;",
+        "limit_conn_zone $binary_remote_addr",
+        "limit_conn per_address 256;",
+        "limit_conn_log_level info;",  # below error_log's level: no address written
+        "access_log off;",
+    ):
+        assert directive in template, directive
+    nginx = "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    conf = template.replace("@PORT@", "1").replace("@DIR@", str(tmp_path))
+    (tmp_path / "nginx.conf").write_text(conf.replace("@UPSTREAMS@", "server 127.0.0.1:2;"))
+    out = subprocess.run(
+        [nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
