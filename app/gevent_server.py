@@ -78,8 +78,9 @@ class Handler(pywsgi.WSGIHandler):
         return ("400", _BAD_REQUEST)
 
     def log_error(self, msg: str, *args: Any) -> None:
-        # gevent's lines start with the socket (both addresses) and quote the request.
-        log.warning("server: %s", msg.split("%", 1)[0].strip(" :(") or "error")
+        # gevent's lines start with the socket (both addresses) and quote the
+        # request; its own calls are all replaced above, so this is a fallback.
+        log.warning("server error (details left out: they would name the client)")
 
     def _log_error(self, t: type[BaseException], v: BaseException, tb: Any) -> None:
         # gevent would print the traceback with the environ's REMOTE_ADDR.
