@@ -39,11 +39,3 @@ def loads(body: bytes | str) -> Any:
     return json.loads(
         text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite
     )
-
-
-class Codec:
-    """The json-module shape python-socketio's packets use, strict on the way
-    in: the socket path refuses what HTTP refuses (a repeated key, NaN)."""
-
-    loads = staticmethod(loads)
-    dumps = staticmethod(json.dumps)

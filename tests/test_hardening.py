@@ -17,12 +17,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
-from app.chat.socket import TextPacket
+from app import create_app, socketio
+from app.chat.socket import REFUSED, TextPacket
 from app.report.limits import MAX_LOCK, DailyQuota, FailureLimiter
 from app.settings import SettingsError
 from app.store import open_db
-from app.strict_json import DuplicateKey
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "partner-token-" + "x" * 40
@@ -260,11 +259,18 @@ def test_polling_answers_are_never_cached(client: FlaskClient) -> None:
     assert client.get("/help").headers["Cache-Control"] == "no-store"  # pages as before
 
 
-def test_socket_packets_refuse_repeated_keys_as_http_does(client: FlaskClient) -> None:
-    with pytest.raises(DuplicateKey):
-        TextPacket(encoded_packet='2/chat,["act",{"say":"hi","say":"i want to kill myself"}]')
+def test_socket_packets_refuse_repeated_keys_as_http_does(app: Flask, client: FlaskClient) -> None:
+    dup = '{"say":"hi","say":"i want to kill myself"}'
+    assert TextPacket(encoded_packet=f'2/chat,["act",{dup}]').data == ["act", REFUSED]
     assert TextPacket(encoded_packet='2/chat,["act",{"say":"hi"}]').data == ["act", {"say": "hi"}]
-    dup = b'{"say":"hi","say":"i want to kill myself"}'
+    assert TextPacket(encoded_packet='2/chat,["act",{"n":NaN}]').data == ["act", REFUSED]
+    with pytest.raises(ValueError):
+        TextPacket(encoded_packet='2/chat,["act",{')  # not JSON at all: dropped
+    sc = socketio.test_client(app, namespace="/chat", flask_test_client=client)
+    socketio.server._handle_eio_message(sc.eio_sid, f'2/chat,["act",{dup}]')
+    got = sc.get_received("/chat")
+    assert [r["name"] for r in got] == ["problem"] and got[0]["args"][0]["error"]["code"] == "bad_request"
+    sc.disconnect("/chat")
     assert client.post("/api/v1/turn", data=dup, content_type="application/json").status_code == 400
 
 

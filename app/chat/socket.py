@@ -9,6 +9,7 @@ socket connected from."""
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -26,14 +27,41 @@ NAMESPACE = "/chat"
 log = logging.getLogger(__name__)
 
 
+class Refused:
+    """An event's data that was JSON but not strict JSON (a repeated key,
+    NaN): the handler answers it as HTTP does, with bad_request."""
+
+
+REFUSED = Refused()
+
+
+class StrictJSON:
+    """The json-module shape python-socketio's packets use, strict on the way
+    in, like HTTP bodies (app/strict_json.py): parsers disagree about which of
+    two repeated keys wins, so what a proxy or log saw and what the app acts
+    on could differ. Broken JSON still fails: the packet is dropped (one log
+    line, app/logs.py)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        try:
+            return strict_json.loads(text)
+        except (ValueError, RecursionError):
+            value = json.loads(text)  # not JSON at all: raises, and the packet is dropped
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                return [value[0], REFUSED]  # the event, with data nothing will accept
+            raise
+
+
 class TextPacket(Packet):
     """Turns are JSON text, never bytes: skip python-socketio's walk of every
     nested value of every packet looking for binary attachments. Packets are
-    read as strict JSON, like HTTP bodies: one with a repeated key is
-    dropped (logged as one line, app/logs.py)."""
+    read as strict JSON (StrictJSON)."""
 
     uses_binary_events = False
-    json = strict_json.Codec
+    json = StrictJSON
 
 
 StartResponse = Callable[..., Any]
