@@ -11,7 +11,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, i18n, settings
+from . import assets, i18n, logs, settings
 from .chat.turns import Turns
 from .engine import Engine
 from .limits import RateLimiter
@@ -46,9 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=cfg["MAX_BODY"],
         TESTING=bool(cfg.get("TESTING", False)),
     )
-    Path(cfg["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    settings.private_dir(cfg["INSTANCE_DIR"])
     # Access logs would hold IP addresses and user agents: never write them.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logs.install()  # the Socket.IO stack's and the server's lines: one short line each, rate-limited
 
     catalogs = i18n.Catalogs(Path(cfg["LOCALES_DIR"]))
 

@@ -32,7 +32,7 @@ if ASYNC_MODE == "gevent" and "gevent.monkey" not in sys.modules:
 from . import create_app, socketio
 from .engine import ContentError, FlowError
 from .safety.model import ModelError
-from .serving import tune_gc
+from .serving import serve, tune_gc
 from .settings import SettingsError
 
 
@@ -54,8 +54,7 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f"Serving on http://{host}:{port}", flush=True)
-    # log_output=False: access logs would record IP addresses.
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    serve(app, socketio, host, port)
 
 
 if __name__ == "__main__":

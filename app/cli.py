@@ -14,6 +14,7 @@ import click
 from . import engine_for, settings
 from .engine import ContentError, Engine, FlowError
 from .i18n import Catalogs
+from .report.reports import Reports
 
 
 def load_engine(with_catalogs: bool = False) -> Engine:
@@ -104,4 +105,46 @@ def transcripts(flow_id: str, locale: str) -> None:
         click.echo(transcript(engine, flow_id, locale), nl=False)
     except TooManyPaths as exc:
         click.echo(f"{exc}: too many to transcribe (see flask flows check)", err=True)
+        sys.exit(1)
+
+
+@click.group("reports")
+def reports() -> None:
+    """Hash reports held for review (SAFECHAT_REPORTS_REVIEW=1)."""
+
+
+def _reports() -> Reports:
+    from .store import open_db
+
+    cfg = settings.load()
+    open_db(cfg["DATABASE"]).close()  # the tables, on a database the app has not opened yet
+    return Reports(cfg["DATABASE"])
+
+
+@reports.command("pending")
+def pending() -> None:
+    """List reports waiting for review: reference, day sent, number of codes."""
+    held = _reports().pending()
+    for case in held:
+        click.echo(f"{case.case_reference}  {case.created}  {case.hash_count} codes")
+    click.echo(f"{len(held)} pending", err=True)
+
+
+@reports.command("release")
+@click.argument("references", nargs=-1, required=True)
+def release(references: tuple[str, ...]) -> None:
+    """Release Pending reports to the partner export (status Active)."""
+    from .report.refs import normalise_case_reference
+
+    store = _reports()
+    failed = False
+    for raw in references:
+        ref = normalise_case_reference(raw)
+        case = store.release(ref) if ref else None
+        if case is None:
+            click.echo(f"{raw}: no pending report with that reference", err=True)
+            failed = True
+        else:
+            click.echo(f"{case.case_reference}: released ({case.hash_count} codes)")
+    if failed:
         sys.exit(1)

@@ -1,9 +1,27 @@
-"""How a serving process is tuned: shared by `python -m app` and the
-benchmark's echo server that measures the transport as the app uses it."""
+"""How a serving process serves and is tuned: shared by `python -m app` and
+the benchmark's echo server that measures the transport as the app uses it."""
 
 from __future__ import annotations
 
 import gc
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+
+def serve(app: Flask, socketio: SocketIO, host: str, port: int) -> None:
+    """Serves until stopped. gevent (the default): our own server, with
+    header and body timeouts, a cap on sockets per address and no line that
+    names a client (app/gevent_server.py). threading: Werkzeug's, through
+    Flask-SocketIO; log_output=False, as access logs would record addresses."""
+    cfg: dict[str, Any] = app.config["SAFECHAT"]
+    if cfg["ASYNC_MODE"] == "gevent":
+        from .gevent_server import Server
+
+        Server((host, port), app, cfg).serve_forever()
+    else:
+        socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 def tune_gc() -> None:

@@ -45,6 +45,17 @@ def rate(raw: str) -> str:
     return raw
 
 
+ENVIRONMENTS = ("development", "production")
+
+
+def environment(raw: str) -> str:
+    """Only the documented values: "Production" or "live" must not quietly run
+    development mode (short partner tokens, a generated key)."""
+    if raw not in ENVIRONMENTS:
+        raise ValueError(" or ".join(ENVIRONMENTS) + " (exactly, in lower case)")
+    return raw
+
+
 def async_mode(raw: str) -> str:
     if raw not in ("gevent", "threading"):
         raise ValueError("gevent or threading")
@@ -53,7 +64,7 @@ def async_mode(raw: str) -> str:
 
 # name → (default, type). Paths default relative to the project folder.
 DEFAULTS: dict[str, tuple[Any, Any]] = {
-    "ENV": ("development", str),
+    "ENV": ("development", environment),
     "SECRET_KEY": ("", str),
     "INSTANCE_DIR": (str(ROOT / "instance"), str),
     "DATABASE": ("", str),  # default: <instance>/safechat.db
@@ -72,8 +83,18 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "PROXY_HOPS": (0, whole),  # trusted reverse proxies in front (for the client address)
     # Hash-report submissions and PIN checks per client address: each costs ~0.16 s of scrypt.
     "RATE_HASH_REPORTS": ("10/60", rate),
+    "REPORTS_PER_DAY": (
+        20,
+        whole,
+    ),  # new hash reports per client address per day, in the database (0 = no cap)
+    "REPORTS_REVIEW": (False, flag),  # new reports wait as Pending until `flask reports release`
     "ASYNC_MODE": ("gevent", async_mode),  # README, Performance
     "MESSAGE_QUEUE": ("", str),  # redis://… when several processes serve (README, Deploying)
+    # The gevent server (app/gevent_server.py): seconds to send the request
+    # line and headers, and the body; sockets open at once per address (0 = no cap).
+    "HEADER_TIMEOUT": (10, whole),
+    "BODY_TIMEOUT": (20, whole),
+    "CONNECTIONS_PER_ADDRESS": (256, whole),
 }
 
 
@@ -99,11 +120,20 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg[name] = setting(name)
     for key, value in (overrides or {}).items():
         cfg[key.removeprefix(PREFIX)] = value
+    if cfg["ENV"] not in ENVIRONMENTS:  # overrides are checked too
+        raise SettingsError(f"{PREFIX}ENV must be " + " or ".join(ENVIRONMENTS))
     if not cfg["DATABASE"]:
         cfg["DATABASE"] = str(Path(cfg["INSTANCE_DIR"]) / "safechat.db")
     cfg["SECRET_KEY"] = _secret_key(cfg)
     cfg["PARTNER_TOKENS"] = _partner_tokens(cfg)
     return cfg
+
+
+def private_dir(path: str | Path) -> None:
+    """Makes the instance folder (and any missing parents) open to its owner
+    only (0700): it holds the database and the development key. A folder that
+    already exists is left as it is (it may be one the operator chose)."""
+    Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 MIN_PRODUCTION_SECRET = 32  # characters, for the secret key and each partner token
@@ -136,7 +166,7 @@ def _secret_key(cfg: dict[str, Any]) -> str:
     # Development: made once and kept, so conversations survive a restart.
     path = Path(cfg["INSTANCE_DIR"]) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(cfg["INSTANCE_DIR"])
         # Created readable by its owner only, never briefly open to others.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -1,10 +1,13 @@
 """SQLite storage via sqlite-utils. Only what must outlive a conversation:
-aggregate counters (flow/state/day, no per-person rows), hash reports, and
-for 15 minutes the times of wrong PIN tries."""
+aggregate counters (flow/state/day, no per-person rows), hash reports, for
+15 minutes the times of wrong PIN tries (and locks after repeated ones), and
+for a day a count of reports per 20-bit address bucket."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,7 +37,20 @@ def _database(path: str) -> Database:
     return db
 
 
+def private_file(path: str) -> None:
+    """Creates `path` readable and writable by its owner only (0600), or takes
+    group and other permissions off it if it exists: the database holds PIN
+    hashes. SQLite gives its -wal and -shm files the database's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+
+
 def open_db(path: str) -> Database:
+    private_file(path)
     db = _database(path)
     db.execute("PRAGMA journal_mode=WAL")
     migrations.apply(db)
@@ -147,3 +163,19 @@ def m003_pin_tries(db: Database) -> None:
     db.table("pin_tries").create({"case_reference": str, "at": float}, not_null={"case_reference", "at"})
     db.table("pin_tries").create_index(["case_reference"])
     db.table("pin_tries").create_index(["at"])
+
+
+@migrations()
+def m004_hardening(db: Database) -> None:
+    """Issue 19. Locks per case reference after repeated wrong PIN tries (how
+    many in a row, and until when: app/report/limits.py); new reports per day
+    per 20-bit address bucket (never an address); and `held`: a report kept
+    back from the partner export until an operator releases it
+    (SAFECHAT_REPORTS_REVIEW)."""
+    db.table("pin_lockouts").create(
+        {"case_reference": str, "lockouts": int, "until": float},
+        pk="case_reference",
+        not_null={"lockouts", "until"},
+    )
+    db.table("report_quota").create({"day": str, "bucket": str, "count": int}, pk=("day", "bucket"))
+    db.execute("ALTER TABLE hash_reports ADD COLUMN held INTEGER NOT NULL DEFAULT 0")

@@ -30,12 +30,12 @@ def _finite(text: str) -> float:
     return value
 
 
-def loads(body: bytes) -> Any:
+def loads(body: bytes | str) -> Any:
     """The JSON value in `body`; ValueError for anything that is not strict
     JSON (not UTF-8 — json.loads would also guess UTF-16/32 — a byte-order
     mark, bad syntax, NaN/Infinity or numbers beyond them, a repeated key:
     DuplicateKey) and RecursionError for absurd nesting."""
-    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    text = body.decode("utf-8") if isinstance(body, bytes) else body  # UnicodeDecodeError is a ValueError
     return json.loads(
         text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants, parse_float=_finite
     )

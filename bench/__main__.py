@@ -16,6 +16,10 @@ def main() -> None:
     from . import bench_safety
 
     bench_safety.main()
+    print("== typed-text cost: ordinary vs amplifying Unicode")
+    from . import bench_amplify
+
+    bench_amplify.main()
     print("== in-browser fingerprinting")
     if shutil.which("chromium") or shutil.which("/usr/bin/chromium"):
         from . import bench_pdq

@@ -110,6 +110,8 @@ def running(module: str = "app", extra_env: dict[str, str] | None = None) -> Ite
         "SAFECHAT_RATE_PER_CLIENT": "0",
         "SAFECHAT_RATE_PER_CONNECTION": "0",
         "SAFECHAT_RATE_HASH_REPORTS": "0",
+        "SAFECHAT_REPORTS_PER_DAY": "0",
+        "SAFECHAT_CONNECTIONS_PER_ADDRESS": "0",  # thousands of sockets from loopback
         **(extra_env or {}),
     }
     with tempfile.TemporaryDirectory() as tmp:

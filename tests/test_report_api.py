@@ -129,6 +129,7 @@ def test_storage_keeps_nothing_identifying(client: FlaskClient, app: Flask) -> N
             "created",
             "last_modified",
             "change_seq",
+            "held",
         ],
         "report_hashes": ["case_reference", "signal_type", "value", "quality"],
     }
@@ -142,7 +143,7 @@ def test_every_signal_type_and_duplicates_count_once(client: FlaskClient, app: F
         *image_hashes(),
         {"signal_type": "VideoMD5", "value": MD5},
         {"signal_type": "VideoSHA256", "value": SHA},
-        {"signal_type": "ImagePDQ", "value": "0" * 64, "quality": 0},
+        {"signal_type": "ImagePDQ", "value": "1" * 64, "quality": 80},
         *image_hashes(),  # the same picture chosen twice
     ]
     res = submit(client, hashes)
@@ -433,10 +434,11 @@ def test_limiter_window_and_forgetting(tmp_path: Path) -> None:
     assert limiter.attempt("a") == 0
     now[0] = 5
     assert limiter.attempt("a") == 0
-    assert limiter.attempt("a") == 5  # two tries in the window: wait for the first to age out
+    assert limiter.attempt("a") == 5  # two tries in the window: locked until the first is 10 s old
     now[0] = 10
-    assert limiter.attempt("a") == 0  # the first try has aged out
-    assert limiter.attempt("a") == 5
+    assert limiter.attempt("a") == 0  # the lock is over: two fresh tries
+    assert limiter.attempt("a") == 0
+    assert limiter.attempt("a") == 20  # the second lock in a row is twice as long
     limiter.succeeded("a")
     assert limiter.attempt("a") == 0
     limiter.attempt("b")

@@ -26,8 +26,8 @@ def engine() -> Engine:
     return turns().engine
 
 
-def take_turn(raw: Any) -> tuple[dict[str, Any], bool]:
-    return turns().take(raw, request.remote_addr)
+def take_turn(raw: Any, limited: bool = True) -> tuple[dict[str, Any], bool]:
+    return turns().take(raw, request.remote_addr, limited=limited)
 
 
 @bp.post("/api/v1/turn")
@@ -50,18 +50,20 @@ def api_turn() -> tuple[Response, int]:
 def chat_page() -> str:
     """A new conversation in the page's language (?lang=, else the browser's
     Accept-Language), or, with ?t=, the step a token is at: where a form
-    post sends the browser, so history holds pages that can be reloaded."""
+    post sends the browser, so history holds pages that can be reloaded.
+    Not rate-limited: a page always renders (showing a step is cheap), also
+    for someone whose address is over its limit."""
     token = request.args.get("t")
     if token:
-        turn, ok = take_turn({"token": token})  # re-showing a step, not a move
+        turn, ok = take_turn({"token": token}, limited=False)  # re-showing a step, not a move
         if ok:
             return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]),
                                ask=request.args.get("ask"))
-        return render_chat(take_turn({"locale": _page_locale()})[0], turn["error"], fresh=True)
+        return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
-    turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()})
+    turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
     if not ok:  # an unknown ?lang= : show the page in English, with the reason
-        return render_chat(take_turn({})[0], turn["error"], fresh=True)
+        return render_chat(take_turn({}, limited=False)[0], turn["error"], fresh=True)
     return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]), fresh=True)
 
 

@@ -9,8 +9,10 @@ socket connected from."""
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import socketio
@@ -18,17 +20,68 @@ from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
 
+from .. import strict_json
 from .turns import Turns
 
 NAMESPACE = "/chat"
 log = logging.getLogger(__name__)
 
 
+class Refused:
+    """An event's data that was JSON but not strict JSON (a repeated key,
+    NaN): the handler answers it as HTTP does, with bad_request."""
+
+
+REFUSED = Refused()
+
+
+class StrictJSON:
+    """The json-module shape python-socketio's packets use, strict on the way
+    in, like HTTP bodies (app/strict_json.py): parsers disagree about which of
+    two repeated keys wins, so what a proxy or log saw and what the app acts
+    on could differ. Broken JSON still fails: the packet is dropped (one log
+    line, app/logs.py)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        try:
+            return strict_json.loads(text)
+        except (ValueError, RecursionError):
+            value = json.loads(text)  # not JSON at all: raises, and the packet is dropped
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                return [value[0], REFUSED]  # the event, with data nothing will accept
+            raise
+
+
 class TextPacket(Packet):
     """Turns are JSON text, never bytes: skip python-socketio's walk of every
-    nested value of every packet looking for binary attachments."""
+    nested value of every packet looking for binary attachments. Packets are
+    read as strict JSON (StrictJSON)."""
 
     uses_binary_events = False
+    json = StrictJSON
+
+
+StartResponse = Callable[..., Any]
+
+
+def no_store(wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> Any:
+    """Engine.IO answers long-polling requests itself, outside Flask, and
+    those answers carry conversation tokens: they must never be cached."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO", "").startswith("/socket.io/"):
+            return wsgi_app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+            return start_response(status, [*headers, ("Cache-Control", "no-store")], *exc_info)
+
+        return wsgi_app(environ, start)
+
+    return app
 
 
 def init_app(app: Flask, flask_socketio: SocketIO) -> None:
@@ -57,6 +110,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
     def on_disconnect(sid: str, *_reason: Any) -> None:
         turns_for(server.get_environ(sid, NAMESPACE) or {}).connection.forget(sid)
 
+    app.wsgi_app = no_store(app.wsgi_app)  # type: ignore[method-assign]
     server.on("act", on_act, namespace=NAMESPACE)
     server.on("disconnect", on_disconnect, namespace=NAMESPACE)
     handle_in_order(server)

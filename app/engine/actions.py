@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 MAX_SAY = 1000
+# Every text check normalises first, and NFKD expands some characters up to
+# 18 times ("\ufdfa" becomes 18 characters): 1,000 of them would cost the
+# crisis check and routing 13 times an ordinary message, on the event loop.
+# Typed text is cut to this many characters after normalisation, so none
+# costs much more than 1,000 ordinary ones (bench/bench_amplify.py).
+MAX_SAY_NORMALISED = 2 * MAX_SAY
 MAX_TOKEN = 4096
 _KEYS = {"token", "choose", "say", "start", "locale"}
 
@@ -34,6 +41,14 @@ def _short_str(v: Any, limit: int) -> str:
     return v
 
 
+def bounded(text: str) -> str:
+    """`text`, or its NFKD form cut to MAX_SAY_NORMALISED characters if that
+    is longer. NFKD is what the checks compare anyway (and NFKC is the same
+    text composed again), so the cut loses only the tail."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return text if len(decomposed) <= MAX_SAY_NORMALISED else decomposed[:MAX_SAY_NORMALISED]
+
+
 def parse_action(raw: Any) -> Action:
     if not isinstance(raw, dict) or set(raw) - _KEYS:
         raise Problem("bad_request")
@@ -45,6 +60,7 @@ def parse_action(raw: Any) -> Action:
             raise Problem("text_too_long")
         if not vals["say"].strip():
             raise Problem("empty_text")
+        vals["say"] = bounded(vals["say"])
     if "choose" in vals and "say" in vals:
         raise Problem("bad_request")
     for key, limit in (("token", MAX_TOKEN), ("choose", 64), ("start", 64), ("locale", 16)):

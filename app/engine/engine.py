@@ -205,9 +205,48 @@ class Engine:
             raise Problem("expired_token", restart=True) from exc
         except TokenInvalid as exc:
             raise Problem("bad_token", restart=True) from exc
-        if c.flow not in self.flows or c.state not in self.flows[c.flow].states:
+        if not self._still_exists(c):
             raise Problem("bad_token", restart=True)  # a flow changed since this token was signed
         return c
+
+    def _still_exists(self, c: Conversation) -> bool:
+        """Whether everything a signed token names is still here: its state,
+        every step "back" can go to, the flows it suggested and its language
+        (a deploy may have renamed any of them since it was signed). A "No"
+        to the safety question checks its own flow (Engine._choose)."""
+        states = [(c.flow, c.state), *c.history]
+        suggested = c.overlay if isinstance(c.overlay, tuple) else ()
+        return (
+            all(f in self.flows and s in self.flows[f].states for f, s in states)
+            and all(f in self.flows for f in suggested)
+            and (c.overlay in (None, "crisis", suggested) or _asking(c))
+            and c.locale in self.locales
+        )
+
+    def crisis_turn(self, raw: Any) -> dict[str, Any] | None:
+        """The crisis card (or the safety question) if `raw` is typed text
+        that may mean danger, else None. Over a rate limit, typed crisis words
+        are still answered: the check comes before the refusal
+        (app/chat/turns.py)."""
+        try:
+            a = parse_action(raw)
+            level = self.safety.check(a.say) if a.say is not None and self.safety is not None else None
+            if level is None:
+                return None
+            try:
+                c = self._conversation(a.token)
+            except Problem:  # no usable token: the crisis card on a fresh conversation
+                c = self._new(self.settings["start"], self.locales[0])
+            locale = self._locale(a.locale)
+        except Problem:
+            return None
+        c = c._replace(locale=locale or c.locale)
+        if level == ASK:
+            return self.turn(c._replace(steps=c.steps + 1, overlay=ASK)).as_dict()
+        return self._crisis(c).as_dict()
+
+    def _crisis(self, c: Conversation) -> Turn:
+        return self.turn(c._replace(steps=c.steps + 1, overlay="crisis"))
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -272,10 +311,10 @@ class Engine:
     def _say(self, c: Conversation, text: str) -> Turn:
         if self.safety is None:
             raise Problem("text_not_understood")
-        c = c._replace(steps=c.steps + 1)
         level = self.safety.check(text)
         if level == "crisis":
-            return self.turn(c._replace(overlay="crisis"))
+            return self._crisis(c)
+        c = c._replace(steps=c.steps + 1)
         audience = self.flows[c.flow].audience
         if audience == "welcome":  # the welcome flow records who the person said they are
             audience = c.answers.get("audience", "welcome")

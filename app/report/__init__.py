@@ -12,7 +12,7 @@ bp = Blueprint("report", __name__)
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
     from ..limits import RateLimiter
-    from .limits import FailureLimiter
+    from .limits import DailyQuota, FailureLimiter
     from .partner import PartnerTokens
     from .problems import EXTENSION, ReportService
     from .reports import Reports
@@ -23,6 +23,8 @@ def _setup(state: BlueprintSetupState) -> None:
         limiter=FailureLimiter(cfg["DATABASE"]),
         per_address=RateLimiter(cfg["RATE_HASH_REPORTS"]),
         partners=PartnerTokens(cfg["PARTNER_TOKENS"]),
+        quota=DailyQuota(cfg["DATABASE"], cfg["REPORTS_PER_DAY"], cfg["SECRET_KEY"]),
+        review=bool(cfg["REPORTS_REVIEW"]),
     )
 
 

@@ -41,7 +41,11 @@ def create_report() -> Reply:
     if over := _over_address_limit():
         return over
     report = validate.new_report(_json_body())
-    case = service().reports.create(report)
+    svc = service()
+    wait = svc.quota.take(request.remote_addr)
+    if wait:
+        return problem_response(429, "too_many_reports", {"Retry-After": str(wait)})
+    case = svc.reports.create(report, held=svc.review)
     return jsonify(case.as_dict()), 201
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from ..limits import RateLimiter
-from .limits import FailureLimiter
+from .limits import DailyQuota, FailureLimiter
 from .reports import Reports
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ class ReportService:
     limiter: FailureLimiter
     per_address: RateLimiter
     partners: PartnerTokens
+    quota: DailyQuota
+    review: bool  # new reports wait as Pending until released (SAFECHAT_REPORTS_REVIEW)
 
 
 def service() -> ReportService:

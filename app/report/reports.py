@@ -1,8 +1,12 @@
 """Hash reports in SQLite: create, look up, withdraw, and the partner export.
 
 A report is a case reference, the PIN's scrypt hash, an optional age range,
-its status (Active / Withdrawn) and two days (created, last modified); its
-hashes are rows of (signal type, value, PDQ quality). Nothing else.
+its status (Active / Pending / Withdrawn) and two days (created, last
+modified); its hashes are rows of (signal type, value, PDQ quality). Nothing
+else. With SAFECHAT_REPORTS_REVIEW on, a new report is Pending and `held`:
+kept out of the partner export until an operator releases it
+(`flask reports release`); a held report withdrawn before that is never
+exported at all.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ..store import connection, write_transaction
 from . import refs
 from .validate import NewReport
 
-ACTIVE, WITHDRAWN = "Active", "Withdrawn"
+ACTIVE, PENDING, WITHDRAWN = "Active", "Pending", "Withdrawn"
 
 
 def today() -> str:
@@ -74,17 +78,30 @@ class Reports:
     def _next_seq(db: Database) -> int:
         return int(db.execute("SELECT COALESCE(MAX(change_seq), 0) + 1 FROM hash_reports").fetchone()[0])
 
-    def create(self, report: NewReport) -> Case:
+    def create(self, report: NewReport, held: bool = False) -> Case:
         scheme, salt, pin_hash = refs.hash_pin(report.pin)  # slow: outside the write lock
         day = today()
+        status = PENDING if held else ACTIVE
         for _ in range(5):  # 80 random bits: a clash is a formality, but handle it
             ref = refs.new_case_reference()
             try:
                 with self._write() as db:
                     db.execute(
                         "INSERT INTO hash_reports (case_reference, pin_scheme, pin_salt, pin_hash, age_range,"
-                        " status, created, last_modified, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [ref, scheme, salt, pin_hash, report.age_range, ACTIVE, day, day, self._next_seq(db)],
+                        " status, created, last_modified, change_seq, held)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            ref,
+                            scheme,
+                            salt,
+                            pin_hash,
+                            report.age_range,
+                            status,
+                            day,
+                            day,
+                            self._next_seq(db),
+                            held,
+                        ],
                     )
                     db.conn.executemany(
                         "INSERT INTO report_hashes (case_reference, signal_type, value, quality)"
@@ -93,7 +110,7 @@ class Reports:
                     )
             except sqlite3.IntegrityError:
                 continue
-            return Case(ref, ACTIVE, day, day, len(report.hashes))
+            return Case(ref, status, day, day, len(report.hashes))
         raise RuntimeError("could not make a unique case reference")
 
     def _case(self, db: Database, ref: str) -> Case | None:
@@ -127,6 +144,28 @@ class Reports:
             )
             return self._case(db, ref)
 
+    def pending(self) -> list[Case]:
+        """Reports held for review, oldest first."""
+        with self._db() as db:
+            refs_ = [
+                r
+                for (r,) in db.execute(
+                    "SELECT case_reference FROM hash_reports WHERE status = ? ORDER BY change_seq", [PENDING]
+                ).fetchall()
+            ]
+            return [c for c in (self._case(db, r) for r in refs_) if c is not None]
+
+    def release(self, ref: str) -> Case | None:
+        """A Pending report becomes Active and joins the export; None if there
+        is no Pending report with that reference (withdrawn, released, none)."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE hash_reports SET status = ?, held = 0, last_modified = ?, change_seq = ?"
+                " WHERE case_reference = ? AND status = ?",
+                [ACTIVE, today(), self._next_seq(db), ref, PENDING],
+            )
+            return self._case(db, ref) if cur.rowcount else None
+
     def export(self, since: str, after: tuple[int, str, str], limit: int) -> list[ExportRecord]:
         """One record per (signal type, value), across every case that holds it:
         Active while any of those cases is, dated by the latest change. Ordered
@@ -140,6 +179,7 @@ class Reports:
                          MAX(r.change_seq) AS seq, MAX(r.last_modified) AS last_modified,
                          MAX(r.status = 'Active') AS active, MAX(h.quality) AS quality
                   FROM report_hashes h JOIN hash_reports r ON r.case_reference = h.case_reference
+                  WHERE r.held = 0
                   GROUP BY h.signal_type, h.value
                 )
                 SELECT seq, signal_type, value, active, last_modified, quality FROM agg

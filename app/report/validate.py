@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .. import strict_json
 from . import refs
@@ -21,6 +24,20 @@ SIGNAL_TYPES = {
 AGE_RANGES = ("under_13", "13_15", "16_17")
 MAX_HASHES = 100
 _HEX = {n: re.compile(f"[0-9a-f]{{{n}}}") for n in set(SIGNAL_TYPES.values())}
+# PDQ quality (0-100) below this is too plain to match copies reliably and
+# matches unrelated images: ThreatExchange's PDQ notes say to drop such
+# hashes (the report page warns about them at the same floor).
+PDQ_QUALITY_FLOOR = 50
+_HERE = Path(__file__).parent
+TRIVIAL: dict[str, frozenset[str]] = {
+    kind: frozenset(values)
+    for kind, values in yaml.safe_load((_HERE / "trivial_hashes.yaml").read_text(encoding="utf-8")).items()
+}
+COMMON_PINS = frozenset(
+    line.strip()
+    for line in (_HERE / "common_pins.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
 
 
 class Invalid(ValueError):
@@ -92,7 +109,19 @@ def _pin(data: dict[str, Any]) -> str:
     return pin
 
 
+def useful(h: Hash) -> bool:
+    """Whether a partner could block copies with `h` without blocking
+    unrelated files: not a known-trivial hash (trivial_hashes.yaml), and a
+    PDQ hash only with its quality, at or above the floor."""
+    if h.value in TRIVIAL.get(h.signal_type, ()):
+        return False
+    return h.signal_type != "ImagePDQ" or (h.quality is not None and h.quality >= PDQ_QUALITY_FLOOR)
+
+
 def new_report(data: dict[str, Any]) -> NewReport:
+    """The report to keep. Hashes that are well-formed but of no use
+    (`useful`) are left out, as the page warns about them yet still sends an
+    image's other hashes with them; a report with nothing else is refused."""
     _only(data, {"hashes", "pin"}, frozenset({"age_range"}))
     hashes = data.get("hashes")
     if not isinstance(hashes, list) or not hashes:
@@ -106,7 +135,13 @@ def new_report(data: dict[str, Any]) -> NewReport:
     age = data.get("age_range")
     if "age_range" in data and (not isinstance(age, str) or age not in AGE_RANGES):
         raise Invalid("bad_age_range")
-    return NewReport(tuple(unique.values()), _pin(data), age)
+    pin = _pin(data)
+    if pin in COMMON_PINS:
+        raise Invalid("common_pin")
+    kept = tuple(h for h in unique.values() if useful(h))
+    if not kept:
+        raise Invalid("no_useful_hashes")
+    return NewReport(kept, pin, age)
 
 
 def case_login(data: dict[str, Any]) -> CaseLogin:

@@ -99,7 +99,7 @@ export function setUpManaging({ section, form, problem, result, confirmBox, canc
   const describe = (c) =>
     c.status === "Withdrawn"
       ? fill(words.withdrawn, { date: britishDay(c.last_modified) })
-      : fill(words.active, { count: c.hash_count, date: britishDay(c.last_modified) });
+      : fill(c.status === "Pending" ? words.pending : words.active, { count: c.hash_count, date: britishDay(c.last_modified) });
 
   cancel.addEventListener("click", () => {
     confirmBox.hidden = true;
