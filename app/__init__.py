@@ -55,7 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     flows = engine_for(cfg, catalogs)
     # routes by the flows just checked; learns their words in every language as ordinary
-    flows.safety = SafetyService.for_flows(flows.flows, catalogs.gettext, catalogs.locales)
+    flows.safety = SafetyService.for_flows(
+        flows.flows, catalogs.gettext, catalogs.locales, set(flows.messages)
+    )
     open_db(cfg["DATABASE"]).close()
     counters = Counters(cfg["DATABASE"], spawn=socketio.start_background_task)
     if not app.config["TESTING"]:

@@ -9,7 +9,8 @@ then on
 tests/data/crisis_heldout.tsv: 240 messages written blind to the patterns,
 which the patterns are never tuned against (read its misses and it stops
 measuring anything: write a fresh set instead). Then routing top-1 on
-tests/data/routing.tsv, and how the confidence threshold behaves.
+tests/data/routing.tsv and the held-out routing sets, per language, and the
+share of held-out mid-conversation questions answered.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from pathlib import Path
 
 from app.engine import Engine
 from app.i18n import Catalogs
-from app.safety import routing
 from app.safety.crisis import CARD, DEFAULT_PATH, CrisisDetector
 from app.safety.model import TRAINING
-from app.safety.service import SafetyService, router_for
+from app.safety.service import SafetyService
 
 from .bench_engine import percentile
 
@@ -35,6 +35,8 @@ TRAINING_FILES = sorted(TRAINING.glob("*.tsv"))
 # Sets written by people who never saw the patterns, examples or model,
 # measured as they are (tests/data/README.md says who wrote each and when).
 HELD_OUT = sorted(p.name for p in DATA.glob("crisis_heldout*.tsv"))
+ROUTING_HELD_OUT = sorted(p.name for p in DATA.glob("routing_heldout*.tsv"))
+QUESTIONS_HELD_OUT = sorted(p.name for p in DATA.glob("questions_heldout*.tsv"))
 
 
 def _tsv(name: str) -> list[dict[str, str]]:
@@ -73,7 +75,9 @@ def crisis_lines(name: str, detector: CrisisDetector, label: str, verbose: bool 
             alarms = [t for t in ok if levels[t]]
             card_alarms = sum(levels[t] == CARD for t in alarms)
             what = "false alarms" if kind == "hard" else "ordinary first messages flagged"
-            parts.append(f"{what} {_pct(len(alarms), len(ok))} (card {card_alarms}, asked {len(alarms) - card_alarms})")
+            parts.append(
+                f"{what} {_pct(len(alarms), len(ok))} (card {card_alarms}, asked {len(alarms) - card_alarms})"
+            )
             if verbose:
                 for t in alarms:
                     print("  ALARM: ", levels[t], t, detector.matches(t))
@@ -100,14 +104,18 @@ def timing(detector: CrisisDetector, texts: list[str]) -> None:
 
 
 def main(verbose: bool = False) -> None:
-    flows = Engine(ROOT / "flows", ROOT / "content", "b" * 40).flows
+    engine = Engine(ROOT / "flows", ROOT / "content", "b" * 40)
+    flows = engine.flows
     catalogs = Catalogs(ROOT / "locales")
     # patterns + model, as the app runs them
-    as_app = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales).detector
+    as_app = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales, set(engine.messages)).detector
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
     # In-sample: the patterns were written against the first file and the
     # model fitted on all of them.
-    for name in ("app/safety/crisis_examples.tsv", *(f"app/safety/training/{p.name}" for p in TRAINING_FILES)):
+    for name in (
+        "app/safety/crisis_examples.tsv",
+        *(f"app/safety/training/{p.name}" for p in TRAINING_FILES),
+    ):
         crisis_lines(name, as_app, "in-sample", verbose)
     # Held out: written blind, never tuned against, misses never listed.
     for name in HELD_OUT:  # never verbose: their misses are not for reading
@@ -121,22 +129,54 @@ def main(verbose: bool = False) -> None:
             print("  FLAGGED:", t)
     timing(as_app, [r["text"] for name in HELD_OUT for r in _tsv(name)] + [r["text"] for r in routed])
 
-    router = router_for(flows)  # what the app routes with
-    routed = _tsv("routing.tsv")
-    right = confident = confident_wrong = 0
-    for r in routed:
-        result = router.route(r["text"])  # as the app does, with no audience chosen yet
-        best = result.flow or result.choices[0]
-        right += best == r["flow"]
-        confident += result.flow is not None
-        confident_wrong += result.flow is not None and result.flow != r["flow"]
-        if verbose and best != r["flow"]:
-            print(f"  ROUTE: {r['flow']} -> {best}: {r['text']}")
-    print(f"routing top-1: {_pct(right, len(routed))}")
-    print(
-        f"routing confident (score >= {routing.THRESHOLD:g}, margin >= {routing.MARGIN:g}): "
-        f"{_pct(confident, len(routed))}, of which wrong: {_pct(confident_wrong, confident)}"
-    )
+    service = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales, set(engine.messages))
+    for name in ("routing.tsv", *ROUTING_HELD_OUT):
+        routing_lines(name, service, verbose and name == "routing.tsv")
+    for name in QUESTIONS_HELD_OUT:
+        question_lines(name, service)
+
+
+def routing_lines(name: str, service: SafetyService, verbose: bool = False) -> None:
+    """First messages, no audience chosen yet (as at the welcome): the flow
+    ranked first, and how often a wrong flow was started at once."""
+    rows = _tsv(name)
+    for lang in ("en", "cy"):
+        mine = [r for r in rows if _lang(r) == lang]
+        if not mine:
+            continue
+        right = started = wrong = 0
+        for r in mine:
+            result = service.route(r["text"], None)
+            best = result.flow or (result.choices[0] if result.choices else None)
+            right += best == r["flow"]
+            started += result.flow is not None
+            wrong += result.flow is not None and result.flow != r["flow"]
+            if verbose and best != r["flow"]:
+                print(f"  ROUTE: {r['flow']} -> {best}: {r['text']}")
+        print(
+            f"{name} [{lang}] routing top-1 {_pct(right, len(mine))}; "
+            f"started at once {_pct(started, len(mine))}, "
+            f"a wrong flow started at once {_pct(wrong, len(mine))}"
+        )
+
+
+def question_lines(name: str, service: SafetyService) -> None:
+    """Questions typed mid-conversation: answered with the right answer, a
+    wrong one, and ordinary messages answered when they asked nothing."""
+    rows = _tsv(name)
+    for lang in ("en", "cy"):
+        mine = [r for r in rows if _lang(r) == lang]
+        asked = [r for r in mine if r["topic"] != "none"]
+        ordinary = [r for r in mine if r["topic"] == "none"]
+        got = [(r, service.answer(r["text"], r["audience"])) for r in asked]
+        right = sum(a == f"{r['audience']}.questions.{r['topic']}" for r, a in got)
+        wrong = sum(a is not None and a != f"{r['audience']}.questions.{r['topic']}" for r, a in got)
+        answered = sum(service.answer(r["text"], r["audience"]) is not None for r in ordinary)
+        print(
+            f"{name} [{lang}] questions answered right {_pct(right, len(asked))}, "
+            f"wrong answer {_pct(wrong, len(asked))}; "
+            f"ordinary messages answered {_pct(answered, len(ordinary))}"
+        )
 
 
 if __name__ == "__main__":

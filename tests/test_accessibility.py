@@ -50,7 +50,15 @@ def check(page: Any, name: str) -> None:
     assert axe_violations(page) == [], name
 
 
-STATIC_PAGES = ["/help", "/about", "/no-such-page", "/fingerprints", "/report-remove", "/parents/agreement", "/chat?lang=cy"]
+STATIC_PAGES = [
+    "/help",
+    "/about",
+    "/no-such-page",
+    "/fingerprints",
+    "/report-remove",
+    "/parents/agreement",
+    "/chat?lang=cy",
+]
 
 
 @pytest.mark.parametrize("path", STATIC_PAGES)

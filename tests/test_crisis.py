@@ -72,7 +72,9 @@ def test_model_scores_exactly_as_scikit_learn_would() -> None:
     def features(examples: list[tuple[str, list[str]]], fit: bool = False) -> Any:
         texts = [t for t, _ in examples]
         words = union.fit_transform(texts) if fit else union.transform(texts)
-        hits = csr_matrix([[float(n in g) for n in names] for _, g in examples], shape=(len(examples), len(names)))
+        hits = csr_matrix(
+            [[float(n in g) for n in names] for _, g in examples], shape=(len(examples), len(names))
+        )
         return hstack([words, hits]).tocsr()
 
     union = make_union(
@@ -105,7 +107,9 @@ def test_serving_never_imports_scikit_learn(tmp_path: Path) -> None:
 def test_model_catches_what_patterns_let_through_and_is_named() -> None:
     from app.safety.model import CrisisModel
 
-    model = CrisisModel.fitted([("i wil walk into the marsh tonight", [])] * 3, [("the marsh walk was lovely", [])] * 3)
+    model = CrisisModel.fitted(
+        [("i wil walk into the marsh tonight", [])] * 3, [("the marsh walk was lovely", [])] * 3
+    )
     detector = crisis.CrisisDetector({"groups": {}}, model)
     assert detector.matches("walk into the marsh tonight") == ["model"]
     assert detector.matches("lovely walk") == []

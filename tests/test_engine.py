@@ -325,7 +325,9 @@ def test_the_safety_question_is_asked_in_welsh() -> None:
     from app.i18n import Catalogs
 
     catalogs = Catalogs(ROOT / "locales")
-    engine = Engine(ROOT / "flows", ROOT / "content", SECRET, locales=catalogs.locales, translate=catalogs.gettext)
+    engine = Engine(
+        ROOT / "flows", ROOT / "content", SECRET, locales=catalogs.locales, translate=catalogs.gettext
+    )
     engine.safety = _Words({"trwm": "ask"})
     here = engine.step(None, {"start": "youth_pressure", "locale": "cy"})
     asked = engine.step(here.token, {"say": "trwm"})

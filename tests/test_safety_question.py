@@ -47,7 +47,11 @@ def test_over_http(api: Any, answer: str, crisis: bool) -> None:
     if crisis:
         assert "999" in " ".join(m["text"] for m in after["messages"])
     else:
-        assert (after["flow"], after["state"], after["messages"]) == (here["flow"], here["state"], here["messages"])
+        assert (after["flow"], after["state"], after["messages"]) == (
+            here["flow"],
+            here["state"],
+            here["messages"],
+        )
 
 
 def test_over_the_socket(api: Any, socket_client: Any) -> None:

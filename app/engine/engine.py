@@ -34,11 +34,17 @@ class Route:
 
 class Safety(Protocol):
     def check(self, text: str) -> str | None:
-        """"crisis" (show urgent help), "ask" (ask whether they are safe) or None."""
+        """ "crisis" (show urgent help), "ask" (ask whether they are safe) or None."""
 
     def route(self, text: str, audience: str | None) -> Route: ...
 
+    def answer(self, text: str, audience: str) -> str | None:
+        """The content id of the answer to a common question, if the words ask one."""
 
+
+# An answer to a question typed mid-conversation: "answer:<content id>",
+# shown over the step, which the person keeps ("Carry on where I was").
+ANSWER = "answer:"
 # The "are you safe?" overlay: "ask", or "ask:<flow>" when the words also
 # asked for a flow, which a "No" then starts.
 ASK = "ask"
@@ -219,7 +225,11 @@ class Engine:
         return (
             all(f in self.flows and s in self.flows[f].states for f, s in states)
             and all(f in self.flows for f in suggested)
-            and (c.overlay in (None, "crisis", suggested) or _asking(c))
+            and (
+                c.overlay in (None, "crisis", suggested)
+                or _asking(c)
+                or (_answering(c) and str(c.overlay)[len(ANSWER) :] in self.messages)
+            )
             and c.locale in self.locales
         )
 
@@ -322,6 +332,12 @@ class Engine:
         if level == "ask":  # ask first; a "No" goes on to what the words asked for
             then = route.flow if route.flow in self.flows and route.flow != c.flow else None
             return self.turn(c._replace(overlay=f"{ASK}:{then}" if then else ASK))
+        # Inside a conversation a question is answered where the person is; on
+        # the menus, words that name a conversation start it first.
+        answer = self.safety.answer(text, audience) if audience != "welcome" else None
+        in_menus = self.flows[c.flow].audience == "welcome"
+        if answer in self.messages and not (in_menus and route.flow in self.flows):
+            return self.turn(c._replace(overlay=ANSWER + answer))
         if route.flow in self.flows:
             return self.turn(c.moved(route.flow, self.flows[route.flow].start, {}))
         choices = tuple(f for f in route.choices if f in self.flows)[:3]
@@ -343,8 +359,10 @@ class Engine:
             offered: list[tuple[str, str | None]] = resume
         elif _asking(c):
             offered = [(oid, None) for oid in SAFETY_ANSWERS]
-        elif isinstance(c.overlay, tuple):
-            offered = [(f, self.flows[f].title) for f in c.overlay] + resume
+        elif _answering(c):  # the step is still there to carry on with
+            offered = [("resume", None), ("help_now", None)]
+        elif isinstance(c.overlay, tuple):  # never a menu without Help now
+            offered = [(f, self.flows[f].title) for f in c.overlay] + resume + [("help_now", None)]
         else:
             offered = [(o.id, o.label) for o in self.flows[c.flow].states[c.state].options]
             offered.append(("help_now", None))
@@ -391,6 +409,8 @@ class Engine:
             ids = self.settings["help_now"]
         elif _asking(c):
             ids = self.settings["safety_check"]
+        elif _answering(c):
+            ids = [str(c.overlay)[len(ANSWER) :]]
         elif isinstance(c.overlay, tuple):
             ids = self.settings["not_sure"]
         else:
@@ -411,6 +431,10 @@ class Engine:
             safety_check=_asking(c),
             step={"n": st.step, "of": self.step_totals[c.flow]} if st.step and plain else None,
         )
+
+
+def _answering(c: Conversation) -> bool:
+    return isinstance(c.overlay, str) and c.overlay.startswith(ANSWER)
 
 
 def _asking(c: Conversation) -> bool:

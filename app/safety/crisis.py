@@ -162,7 +162,9 @@ class CrisisDetector:
         return self.check(text) is not None
 
 
-def _decide(hits: tuple[str, ...], levels: dict[str, str], p: float | None, model: CrisisModel | None) -> str | None:
+def _decide(
+    hits: tuple[str, ...], levels: dict[str, str], p: float | None, model: CrisisModel | None
+) -> str | None:
     """Patterns first: a pattern hit is never ignored. A hit in a group of
     level "card" shows the card unless the model (which knows the hit, and
     has learnt from idioms, negations and the past tense) doubts it, when the

@@ -112,7 +112,9 @@ def fit(crisis: list[Example], ordinary: list[Example]) -> Tables:
     ]
     examples = crisis + ordinary
     names = sorted({g for _, groups in examples for g in groups})
-    hits = csr_matrix([[float(n in groups) for n in names] for _, groups in examples], shape=(len(examples), len(names)))
+    hits = csr_matrix(
+        [[float(n in groups) for n in names] for _, groups in examples], shape=(len(examples), len(names))
+    )
     x = hstack([FeatureUnion(parts).fit_transform([text for text, _ in examples]), hits]).tocsr()
     fitted = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     fitted.fit(x, [1] * len(crisis) + [0] * len(ordinary))
@@ -163,7 +165,11 @@ def fit_elsewhere(crisis: list[Example], ordinary: list[Example]) -> Tables:
 
 class CrisisModel:
     def __init__(
-        self, tables: Tables, ask_at: float = ASK_AT, card_at: float = CARD_AT, hit_card_at: float = HIT_CARD_AT
+        self,
+        tables: Tables,
+        ask_at: float = ASK_AT,
+        card_at: float = CARD_AT,
+        hit_card_at: float = HIT_CARD_AT,
     ):
         self.tables = tables
         self.ask_at = ask_at
@@ -192,7 +198,6 @@ class CrisisModel:
             length = math.sqrt(sum(v * v for v, _ in values))
             z += sum(v * w for v, w in values) / length
         return 1 / (1 + math.exp(-max(-500.0, min(500.0, z))))
-
 
 
 if __name__ == "__main__":  # fit_elsewhere's child: examples in on stdin, weights out on stdout

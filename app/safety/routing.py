@@ -130,8 +130,15 @@ class Router:
         """A flow to start when the match is confident, else three choices.
         `hint`: the audience the person chose; without one, their words' perspective."""
         norm = normalise(text or "")  # once: the steps below all read the same words
-        hint = hint or _perspective_of(norm)
+        said = _perspective_of(norm)
         ranked = self._rank(norm)
+        if hint:
+            # Only the conversations of the audience the person chose, unless
+            # their words say they are someone else ("my son", "a pupil"): a
+            # young person is never offered a parent's or a school's.
+            allowed = {hint} | ({said} if said and said != "youth" else set())
+            ranked = [(f, s) for f, s in ranked if self.audience[f] in allowed]
+        hint = hint or said
         informative = len(_words(norm))
         if hint:
             ranked = sorted(

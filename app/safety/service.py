@@ -7,7 +7,9 @@ written (and its phrases teach the crisis model what ordinary looks like).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from ..engine import Route
 from ..engine.engine import Translate
@@ -16,10 +18,38 @@ from ..offload import off_the_event_loop
 from .crisis import CrisisDetector, detector_for
 from .routing import Router
 
+ROUTING_EXAMPLES = Path(__file__).with_name("routing_examples.tsv")
+QUESTIONS = Path(__file__).with_name("questions.tsv")
+NO_QUESTION = "none"  # examples of ordinary messages that ask none of the questions
+
+
+def _tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
 
 def router_for(flows: Mapping[str, Flow]) -> Router:
-    """A router over the loaded, already-checked flows' example phrases."""
-    return Router({f.id: list(f.phrases) for f in flows.values()}, {f.id: f.audience for f in flows.values()})
+    """A router over the loaded, already-checked flows' example phrases, and
+    the examples in routing_examples.tsv (English and Welsh, as people
+    typed them) for the flows that exist."""
+    examples = {f.id: list(f.phrases) for f in flows.values()}
+    for row in _tsv(ROUTING_EXAMPLES):
+        if row["flow"] in examples:
+            examples[row["flow"]].append(row["text"])
+    return Router(examples, {f.id: f.audience for f in flows.values()})
+
+
+def answerers_for(content: Collection[str]) -> dict[str, Router]:
+    """For each audience, a router from typed words to the content id of
+    the answer to a common question ("youth.questions.already_paid"), with
+    ordinary messages as a topic of their own so that they win instead."""
+    by_audience: dict[str, dict[str, list[str]]] = {}
+    for row in _tsv(QUESTIONS):
+        audience, topic = row["audience"], row["topic"]
+        key = NO_QUESTION if topic == NO_QUESTION else f"{audience}.questions.{topic}"
+        if key == NO_QUESTION or key in content:
+            by_audience.setdefault(audience, {}).setdefault(key, []).append(row["text"])
+    return {a: Router(topics, dict.fromkeys(topics, a)) for a, topics in by_audience.items()}
 
 
 # Checking an ordinary message takes well under a millisecond; a long one
@@ -28,13 +58,20 @@ LONG_MESSAGE = 200  # characters
 
 
 class SafetyService:
-    def __init__(self, detector: CrisisDetector, router: Router):
+    def __init__(
+        self, detector: CrisisDetector, router: Router, answerers: Mapping[str, Router] | None = None
+    ):
         self.detector = detector
         self.router = router
+        self.answerers = answerers or {}
 
     @classmethod
     def for_flows(
-        cls, flows: Mapping[str, Flow], translate: Translate | None = None, locales: tuple[str, ...] = ()
+        cls,
+        flows: Mapping[str, Flow],
+        translate: Translate | None = None,
+        locales: tuple[str, ...] = (),
+        content: Collection[str] = (),
     ) -> SafetyService:
         """The flows' phrases, and the option labels people tap in every
         language, are ordinary messages to the crisis model too: without
@@ -44,13 +81,20 @@ class SafetyService:
         if translate is not None:
             labels |= {translate(locale, label) for locale in locales for label in labels}
         ordinary = tuple(sorted({p for f in flows.values() for p in f.phrases} | labels))
-        return cls(detector_for(ordinary), router_for(flows))
+        return cls(detector_for(ordinary), router_for(flows), answerers_for(content))
 
     def check(self, text: str) -> str | None:
-        """"crisis", "ask" or None: see CrisisDetector.check."""
+        """ "crisis", "ask" or None: see CrisisDetector.check."""
         if len(text) > LONG_MESSAGE:
             return off_the_event_loop(lambda: self.detector.check(text))
         return self.detector.check(text)
+
+    def answer(self, text: str, audience: str) -> str | None:
+        """The content id answering a common question the words ask, for this
+        audience, when the match is confident; else None."""
+        answerer = self.answerers.get(audience)
+        found = answerer.route(text).flow if answerer is not None else None
+        return None if found in (None, NO_QUESTION) else found
 
     def route(self, text: str, audience: str | None) -> Route:
         return self.router.route(text, hint=audience)
