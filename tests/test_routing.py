@@ -14,7 +14,11 @@ from app.safety.service import router_for
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
-MIN_TOP1 = 0.91  # measured 203/221 = 0.919, deterministic; 0.91 catches a two-message regression
+# Measured 199/221 = 0.900, deterministic, since the English and Welsh
+# examples written blind were added (203/221 before; on sets written after,
+# English 70.8% -> 86.7%, Welsh 22.9% -> 79.2%: make bench). 0.89 catches a
+# three-message regression.
+MIN_TOP1 = 0.89
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +35,9 @@ def test_corpus_covers_every_flow(router: Router) -> None:
     counts: dict[str, int] = {}
     for flow, _ in _corpus():
         counts[flow] = counts.get(flow, 0) + 1
-    assert set(counts) == set(router.flows)
+    # every flow with phrases of its own (the over-18s' flow has only examples)
+    engine = Engine(ROOT / "flows", ROOT / "content", "r" * 40)
+    assert set(counts) == {f for f in router.flows if engine.flows[f].phrases}
     assert min(counts.values()) >= 20
 
 

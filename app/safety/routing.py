@@ -132,10 +132,11 @@ class Router:
         norm = normalise(text or "")  # once: the steps below all read the same words
         said = _perspective_of(norm)
         ranked = self._rank(norm)
-        if hint:
-            # Only the conversations of the audience the person chose, unless
-            # their words say they are someone else ("my son", "a pupil"): a
-            # young person is never offered a parent's or a school's.
+        if hint == "youth":
+            # A young person is offered only the young people's conversations,
+            # unless their words say they are someone else ("my son", "a
+            # pupil"). (An adult who chose "parent" may still be a young person
+            # who tapped the wrong button: for them the hint only leans.)
             allowed = {hint} | ({said} if said and said != "youth" else set())
             ranked = [(f, s) for f, s in ranked if self.audience[f] in allowed]
         hint = hint or said
