@@ -564,3 +564,18 @@ def test_agreement_in_the_browser_prints_only_the_chosen_rules(
 
     for name, text in {"print view": printed, **pdf_outputs(pdf)}.items():
         assert_only_the_agreement(name, text, texts)
+
+
+def test_no_label_puts_words_in_a_parents_mouth() -> None:
+    """Labels say what comes next, not "OK" for the person (issue 16 D)."""
+    from app.engine import Engine
+
+    flows = Engine(ROOT / "flows", ROOT / "content", "p" * 40).flows
+    labels = {
+        o.label
+        for f in flows.values()
+        if f.audience == "parents"
+        for s in f.states.values()
+        for o in s.options
+    }
+    assert not {label for label in labels if label.startswith(("OK.", "Done.", "Got it."))}, labels
