@@ -111,6 +111,7 @@ class CrisisDetector:
                 )
             )
         self.groups: tuple[_Group, ...] = tuple(groups)
+        self.levels = {g.name: g.level for g in self.groups}
 
     @classmethod
     def from_file(cls, path: str | Path, model: CrisisModel | None = None) -> CrisisDetector:
@@ -145,7 +146,7 @@ class CrisisDetector:
         # The model reads the whole message: cross-validation scored it
         # better than taking its riskiest sentence (which the patterns do).
         p = self.model.probability(units[0], hits) if self.model is not None else None
-        return Assessment(_decide(hits, {g.name: g.level for g in self.groups}, p, self.model), hits, p)
+        return Assessment(_decide(hits, self.levels, p, self.model), hits, p)
 
     def matches(self, text: str) -> list[str]:
         """Names of the pattern groups that fire, and "model" when only the
