@@ -45,8 +45,10 @@ class Safety(Protocol):
 # An answer to a question typed mid-conversation: "answer:<content id>",
 # shown over the step, which the person keeps ("Carry on where I was").
 ANSWER = "answer:"
-# The "are you safe?" overlay: "ask", or "ask:<flow>" when the words also
-# asked for a flow, which a "No" then starts.
+# The "are you safe?" overlay. A "No" goes back to where they were: going on
+# to the flow the words seemed to name was tried, and the router is not to
+# be trusted with words of despair ("dwi'n teimlo'n anobeithiol" started the
+# unwanted-image flow).
 ASK = "ask"
 
 
@@ -218,8 +220,7 @@ class Engine:
     def _still_exists(self, c: Conversation) -> bool:
         """Whether everything a signed token names is still here: its state,
         every step "back" can go to, the flows it suggested and its language
-        (a deploy may have renamed any of them since it was signed). A "No"
-        to the safety question checks its own flow (Engine._choose)."""
+        (a deploy may have renamed any of them since it was signed)."""
         states = [(c.flow, c.state), *c.history]
         suggested = c.overlay if isinstance(c.overlay, tuple) else ()
         return (
@@ -294,9 +295,6 @@ class Engine:
         if choice in ("safe_yes", "safe_unsure"):  # unsure is treated as yes: urgent help
             return self.turn(c._replace(overlay="crisis"))
         if choice == "safe_no":
-            _, _, then = str(c.overlay).partition(":")
-            if then in self.flows:
-                return self.turn(c.moved(then, self.flows[then].start, {}))
             return self.turn(c._replace(overlay=None))
         if choice == "start_again":
             return self._begin(self.settings["start"], c.locale)
@@ -329,9 +327,8 @@ class Engine:
         if audience == "welcome":  # the welcome flow records who the person said they are
             audience = c.answers.get("audience", "welcome")
         route = self.safety.route(text, None if audience == "welcome" else audience)
-        if level == "ask":  # ask first; a "No" goes on to what the words asked for
-            then = route.flow if route.flow in self.flows and route.flow != c.flow else None
-            return self.turn(c._replace(overlay=f"{ASK}:{then}" if then else ASK))
+        if level == "ask":  # ask first; a "No" goes back to where they were
+            return self.turn(c._replace(overlay=ASK))
         # Inside a conversation a question is answered where the person is; on
         # the menus, words that name a conversation start it first.
         answer = self.safety.answer(text, audience) if audience != "welcome" else None
@@ -438,7 +435,7 @@ def _answering(c: Conversation) -> bool:
 
 
 def _asking(c: Conversation) -> bool:
-    return isinstance(c.overlay, str) and (c.overlay == ASK or c.overlay.startswith(ASK + ":"))
+    return c.overlay == ASK
 
 
 def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> dict[str, Any]:
