@@ -306,7 +306,12 @@ def test_no_returns_to_the_step() -> None:
     for words in ("low", "low and he wants money"):  # even when the words seem to name a flow
         here, asked = _asked(engine, words)
         back = engine.step(asked.token, {"choose": "safe_no"})
-        assert (back.flow, back.state, back.safety_check, back.crisis) == (here.flow, here.state, False, False)
+        assert (back.flow, back.state, back.safety_check, back.crisis) == (
+            here.flow,
+            here.state,
+            False,
+            False,
+        )
         assert back.messages == here.messages
 
 
