@@ -1,13 +1,14 @@
-"""Joins crisis detection and free-text routing into the engine's Safety.
+"""Joins crisis detection, free-text routing and answers to common
+questions into the engine's Safety.
 
 Routing examples are the ``phrases`` each flow carries, taken from the flows
 the engine loaded and checked, so a new flow is routable the moment it is
-written (and its phrases teach the crisis model what ordinary looks like).
+written (and its phrases teach the crisis model what ordinary looks like),
+plus people's own wordings in English and Welsh (routing_examples.tsv).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..engine.engine import Translate
 from ..engine.flows import Flow
 from ..offload import off_the_event_loop
 from .crisis import CrisisDetector, detector_for
+from .model import read_rows
 from .routing import Router
 
 ROUTING_EXAMPLES = Path(__file__).with_name("routing_examples.tsv")
@@ -23,17 +25,12 @@ QUESTIONS = Path(__file__).with_name("questions.tsv")
 NO_QUESTION = "none"  # examples of ordinary messages that ask none of the questions
 
 
-def _tsv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def router_for(flows: Mapping[str, Flow]) -> Router:
     """A router over the loaded, already-checked flows' example phrases, and
     the examples in routing_examples.tsv (English and Welsh, as people
     typed them) for the flows that exist."""
     examples = {f.id: list(f.phrases) for f in flows.values()}
-    for row in _tsv(ROUTING_EXAMPLES):
+    for row in read_rows(ROUTING_EXAMPLES):
         if row["flow"] in examples:
             examples[row["flow"]].append(row["text"])
     return Router(examples, {f.id: f.audience for f in flows.values()})
@@ -44,7 +41,7 @@ def answerers_for(content: Collection[str]) -> dict[str, Router]:
     the answer to a common question ("youth.questions.already_paid"), with
     ordinary messages as a topic of their own so that they win instead."""
     by_audience: dict[str, dict[str, list[str]]] = {}
-    for row in _tsv(QUESTIONS):
+    for row in read_rows(QUESTIONS):
         audience, topic = row["audience"], row["topic"]
         key = NO_QUESTION if topic == NO_QUESTION else f"{audience}.questions.{topic}"
         if key == NO_QUESTION or key in content:
