@@ -125,6 +125,7 @@ def test_token_carries_no_server_state(engine: Engine) -> None:
 GLOBAL = {
     "start": "f",
     "help_now": ["common.help_now"],
+    "heard": ["common.heard"],
     "not_sure": ["common.not_sure"],
     "safety_check": ["common.safety_check"],
     "labels": {
@@ -294,6 +295,7 @@ def test_unclear_words_ask_directly_and_yes_or_unsure_means_urgent_help(answer: 
     assert ids[:3] == ["safe_yes", "safe_no", "safe_unsure"] and "help_now" not in ids
     helped = engine.step(asked.token, {"choose": answer})
     assert helped.crisis and not helped.safety_check
+    assert helped.messages[0]["id"] == "common.heard"  # what they said is acknowledged first
     assert "999" in " ".join(m["text"] for m in helped.messages)
     assert engine.step(helped.token, {"choose": "back"}).state == here.state
 
@@ -339,3 +341,15 @@ def test_the_safety_question_is_asked_in_welsh() -> None:
     labels = [o["label"] for o in asked.options]
     assert labels[:3] == ["Ydw", "Nac ydw", "Dydw i ddim yn siŵr"], labels
     assert "perygl" in asked.messages[0]["text"]
+
+
+def test_the_card_thanks_them_only_when_their_words_brought_it() -> None:
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = _Words({"danger": "crisis"})
+    here = engine.step(None, {"start": "youth_pressure"})
+    typed = engine.step(here.token, {"say": "danger"})
+    tapped = engine.step(here.token, {"choose": "help_now"})
+    assert typed.crisis and tapped.crisis
+    assert [m["id"] for m in typed.messages] == ["common.heard", "common.help_now"]
+    assert [m["id"] for m in tapped.messages] == ["common.help_now"]
+    assert "Thank you for telling me" not in tapped.messages[0]["text"]

@@ -42,6 +42,10 @@ class Safety(Protocol):
         """The content id of the answer to a common question, if the words ask one."""
 
 
+# Urgent help: "crisis" when Help now was tapped, "heard" when the person's
+# own words (or a yes to the safety question) brought it, so the card first
+# says it heard them.
+CRISIS, HEARD = "crisis", "heard"
 # An answer to a question typed mid-conversation: "answer:<content id>",
 # shown over the step, which the person keeps ("Carry on where I was").
 ANSWER = "answer:"
@@ -227,7 +231,7 @@ class Engine:
             all(f in self.flows and s in self.flows[f].states for f, s in states)
             and all(f in self.flows for f in suggested)
             and (
-                c.overlay in (None, "crisis", suggested)
+                c.overlay in (None, CRISIS, HEARD, suggested)
                 or _asking(c)
                 or (_answering(c) and str(c.overlay)[len(ANSWER) :] in self.messages)
             )
@@ -257,7 +261,7 @@ class Engine:
         return self._crisis(c).as_dict()
 
     def _crisis(self, c: Conversation) -> Turn:
-        return self.turn(c._replace(steps=c.steps + 1, overlay="crisis"))
+        return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD))
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -289,11 +293,11 @@ class Engine:
             raise Problem("unknown_option")
         c = c._replace(steps=c.steps + 1)
         if choice == "help_now":
-            return self.turn(c._replace(overlay="crisis"))
+            return self.turn(c._replace(overlay=CRISIS))
         if choice == "resume":
             return self.turn(c._replace(overlay=None))
         if choice in ("safe_yes", "safe_unsure"):  # unsure is treated as yes: urgent help
-            return self.turn(c._replace(overlay="crisis"))
+            return self.turn(c._replace(overlay=HEARD))
         if choice == "safe_no":
             return self.turn(c._replace(overlay=None))
         if choice == "start_again":
@@ -352,7 +356,7 @@ class Engine:
         # "Carry on where I was" only where there is somewhere to carry on to:
         # on the very first screen "Back" (offered below) is the way back.
         resume: list[tuple[str, str | None]] = [("resume", None)] if c.history else []
-        if c.overlay == "crisis":
+        if c.overlay in (CRISIS, HEARD):
             offered: list[tuple[str, str | None]] = resume
         elif _asking(c):
             offered = [(oid, None) for oid in SAFETY_ANSWERS]
@@ -402,8 +406,10 @@ class Engine:
 
     def turn(self, c: Conversation) -> Turn:
         st = self.flows[c.flow].states[c.state]
-        if c.overlay == "crisis":
+        if c.overlay == CRISIS:
             ids = self.settings["help_now"]
+        elif c.overlay == HEARD:  # what they told us is acknowledged first
+            ids = [*self.settings["heard"], *self.settings["help_now"]]
         elif _asking(c):
             ids = self.settings["safety_check"]
         elif _answering(c):
@@ -421,7 +427,7 @@ class Engine:
             messages=[self.render(self.messages[i], c.locale) for i in ids],
             options=self._options(c),
             accepts_text=st.accepts_text or not plain,
-            crisis=c.overlay == "crisis",
+            crisis=c.overlay in (CRISIS, HEARD),
             end=st.end and plain,
             handoff=self._handoff(st.handoff, c.locale) if st.handoff and plain else None,
             print=st.print if plain else None,
@@ -445,7 +451,7 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         raise FlowError([f"{where}: must be a mapping"])
     if raw.get("start") not in flows:
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
-    for key in ("help_now", "not_sure", "safety_check"):
+    for key in ("help_now", "heard", "not_sure", "safety_check"):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")

@@ -25,7 +25,8 @@ class Conversation(NamedTuple):
     answers: dict[str, Any] = {}  # noqa: RUF012 (never mutated: steps build a new dict)
     steps: int = 0
     history: tuple[tuple[str, str], ...] = ()
-    # An overlay sits on top of the current state: "crisis" (help now) or a
+    # An overlay sits on top of the current state: "crisis" (help now),
+    # "heard" (help now brought by their words), "ask", "answer:<id>", or a
     # tuple of suggested flow ids after unclear free text.
     overlay: str | tuple[str, ...] | None = None
 
