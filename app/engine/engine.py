@@ -245,23 +245,27 @@ class Engine:
         (app/chat/turns.py)."""
         try:
             a = parse_action(raw)
-            level = self.safety.check(a.say) if a.say is not None and self.safety is not None else None
-            if level is None:
+            if a.say is None or self.safety is None:
                 return None
             try:
                 c = self._conversation(a.token)
-            except Problem:  # no usable token: the crisis card on a fresh conversation
+            except Problem:  # no usable token: a fresh conversation
                 c = self._new(self.settings["start"], self.locales[0])
-            locale = self._locale(a.locale)
+            c = c._replace(locale=self._locale(a.locale) or c.locale)
         except Problem:
             return None
-        c = c._replace(locale=locale or c.locale)
-        if level == ASK:
-            return self.turn(c._replace(steps=c.steps + 1, overlay=ASK)).as_dict()
-        return self._crisis(c).as_dict()
+        turn = self._danger(c, a.say)
+        return turn.as_dict() if turn is not None else None
 
-    def _crisis(self, c: Conversation) -> Turn:
-        return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD))
+    def _danger(self, c: Conversation, text: str) -> Turn | None:
+        """The crisis card (HEARD) or the safety question (ASK) when the words
+        may mean danger; None when they do not. Shared by every typed message
+        and by typed messages over a rate limit."""
+        assert self.safety is not None
+        level = self.safety.check(text)
+        if level is None:
+            return None
+        return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD if level == "crisis" else ASK))
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -294,12 +298,10 @@ class Engine:
         c = c._replace(steps=c.steps + 1)
         if choice == "help_now":
             return self.turn(c._replace(overlay=CRISIS))
-        if choice == "resume":
+        if choice in ("resume", "safe_no"):  # a "No" to the safety question: back to the step
             return self.turn(c._replace(overlay=None))
         if choice in ("safe_yes", "safe_unsure"):  # unsure is treated as yes: urgent help
             return self.turn(c._replace(overlay=HEARD))
-        if choice == "safe_no":
-            return self.turn(c._replace(overlay=None))
         if choice == "start_again":
             return self._begin(self.settings["start"], c.locale)
         if choice == "back":
@@ -323,16 +325,14 @@ class Engine:
     def _say(self, c: Conversation, text: str) -> Turn:
         if self.safety is None:
             raise Problem("text_not_understood")
-        level = self.safety.check(text)
-        if level == "crisis":
-            return self._crisis(c)
+        danger = self._danger(c, text)
+        if danger is not None:  # a "No" to the question goes back to where they were
+            return danger
         c = c._replace(steps=c.steps + 1)
         audience = self.flows[c.flow].audience
         if audience == "welcome":  # the welcome flow records who the person said they are
             audience = c.answers.get("audience", "welcome")
         route = self.safety.route(text, None if audience == "welcome" else audience)
-        if level == "ask":  # ask first; a "No" goes back to where they were
-            return self.turn(c._replace(overlay=ASK))
         # Inside a conversation a question is answered where the person is; on
         # the menus, words that name a conversation start it first.
         answer = self.safety.answer(text, audience) if audience != "welcome" else None
