@@ -15,6 +15,8 @@ from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from .engine.actions import MAX_TOKEN
+
 # hash-wasm compiles WebAssembly, which CSP governs as 'wasm-unsafe-eval';
 # it allows no JavaScript eval and no inline script.
 CSP = "; ".join(
@@ -61,7 +63,7 @@ def _sources(content_dir: str) -> list[dict[str, str]]:
 
 
 @functools.cache
-def month_names_in(locale: str) -> str:
+def _month_names(locale: str) -> str:
     """The months in the page's language, from Babel's CLDR data, for dates
     the browser writes (Chromium's own data lacks some languages, Welsh among them)."""
     return ",".join(get_month_names("wide", locale=locale).values())
@@ -133,7 +135,7 @@ def init_app(app: Flask) -> None:
         messages = [engine.render(engine.messages[i], locale) for i in engine.settings["help_now"]]
         # ?t= (a conversation token, from the chat without JavaScript) only
         # makes "Back to the chat" return to the same step.
-        back = request.args.get("t") if len(request.args.get("t", "")) <= 4096 else None
+        back = request.args.get("t") if len(request.args.get("t", "")) <= MAX_TOKEN else None
         return render_template("help.html", messages=messages, chat_token=back)
 
     @app.get("/about")
@@ -149,5 +151,5 @@ def init_app(app: Flask) -> None:
             "exit_url": cfg["EXIT_URL"],
             "locale": locale,
             "languages": catalogs.names,
-            "month_names": month_names_in(locale),
+            "month_names": _month_names(locale),
         }

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from ..web import month_names_in
 from . import record
 
 bp = Blueprint("schools", __name__)
@@ -24,6 +23,4 @@ def record_globals() -> dict[str, Any]:
             return None
         return record.build(current_app.extensions["safechat"]["engine"], turn["token"])
 
-    # The page's <html data-months> (app/web.py) gives the browser the month
-    # names in the page's language; the record is in the conversation's.
-    return {"dsl_record": dsl_record, "months_in": month_names_in}
+    return {"dsl_record": dsl_record}
