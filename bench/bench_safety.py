@@ -15,7 +15,6 @@ share of held-out mid-conversation questions answered.
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 from app.engine import Engine
 from app.i18n import Catalogs
 from app.safety.crisis import CARD, DEFAULT_PATH, CrisisDetector
-from app.safety.model import TRAINING
+from app.safety.model import TRAINING, read_rows
 from app.safety.service import SafetyService
 
 from .bench_engine import percentile
@@ -40,8 +39,7 @@ QUESTIONS_HELD_OUT = sorted(p.name for p in DATA.glob("questions_heldout*.tsv"))
 
 
 def _tsv(name: str) -> list[dict[str, str]]:
-    with (DATA / name if "/" not in name else ROOT / name).open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return read_rows(DATA / name if "/" not in name else ROOT / name)
 
 
 def _pct(n: int, d: int) -> str:
@@ -108,7 +106,8 @@ def main(verbose: bool = False) -> None:
     flows = engine.flows
     catalogs = Catalogs(ROOT / "locales")
     # patterns + model, as the app runs them
-    as_app = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales, set(engine.messages)).detector
+    service = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales, set(engine.messages))
+    as_app = service.detector
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
     # In-sample: the patterns were written against the first file and the
     # model fitted on all of them.
@@ -129,7 +128,6 @@ def main(verbose: bool = False) -> None:
             print("  FLAGGED:", t)
     timing(as_app, [r["text"] for name in HELD_OUT for r in _tsv(name)] + [r["text"] for r in routed])
 
-    service = SafetyService.for_flows(flows, catalogs.gettext, catalogs.locales, set(engine.messages))
     for name in ("routing.tsv", *ROUTING_HELD_OUT):
         routing_lines(name, service, verbose and name == "routing.tsv")
     for name in QUESTIONS_HELD_OUT:

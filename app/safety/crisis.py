@@ -2,10 +2,11 @@
 
 Every free-text message is checked before anything else. The patterns are
 data (crisis.yaml beside this file, with comments on each group and on the
-borderline decisions); this module loads, normalises and matches them, and
-asks the crisis model (model.py) about any message they let through. No
-network: it must be fast, predictable and reviewable; the model is fitted
-from reviewable examples at start-up.
+borderline decisions); this module loads, normalises and matches them, asks
+the crisis model (model.py) about every message, and decides between the
+crisis card, the safety question and nothing (`_decide`). No network: it
+must be fast, predictable and reviewable; the model is fitted from
+reviewable examples at start-up.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from app.engine.actions import MAX_SAY_NORMALISED
 from app.safety.model import CrisisModel, Example, read_examples
 from app.safety.text import normalise, squeeze_pattern
 
@@ -28,7 +30,6 @@ _DEF_REF = re.compile(r"<(\w+)>")
 _FUZZY_MIN_LEN = 5  # shorter words collide too easily ("sucks" vs "sui...")
 _WORD = re.compile(r"\S+")  # normalised text is words separated by single spaces
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
-MAX_CHECKED = 2000  # characters: twice the longest message a person can send
 
 
 CARD = "crisis"  # show the crisis card (urgent help)
@@ -90,7 +91,6 @@ class CrisisDetector:
     (if given) the model: its name is "model" in `matches`."""
 
     def __init__(self, config: dict[str, Any], model: CrisisModel | None = None) -> None:
-        self.config = config
         self.model = model
         defs = {
             name: re.sub(r"\s*\|\s*", "|", str(value).strip())
@@ -122,10 +122,10 @@ class CrisisDetector:
         """The normalised message, then each of its sentences if it has
         several: a negation in one sentence must not excuse the next, and a
         danger sentence in a long story must not be diluted by the rest."""
-        # Normalising can lengthen text (one ligature can become 18 letters):
-        # bound the work by what is checked, not by what was typed.
-        text = (text or "")[:MAX_CHECKED]
-        norm = normalise(text)[:MAX_CHECKED]
+        # Typed text is already bounded after normalising (app.engine.actions);
+        # this cut keeps any other caller (a bench, a test) just as cheap.
+        text = (text or "")[:MAX_SAY_NORMALISED]
+        norm = normalise(text)[:MAX_SAY_NORMALISED]
         if not norm:
             return []
         sentences = [s for s in (normalise(part) for part in _SENTENCE_END.split(text)) if s]
@@ -193,13 +193,15 @@ def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     for each set of phrases."""
     crisis, examples_ok = read_examples()
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
-    ordinary = tuple(t for t in ordinary if not patterns.groups_hit(t))
 
     def examples(texts: Iterable[str]) -> list[Example]:
         return [(normalise(t), list(patterns.groups_hit(t))) for t in texts]
 
-    model = CrisisModel.fitted(examples(crisis), examples((*examples_ok, *ordinary)))
-    return CrisisDetector(patterns.config, model)
+    model = CrisisModel.fitted(
+        examples(crisis), examples(examples_ok) + [e for e in examples(ordinary) if not e[1]]
+    )
+    patterns.model = model
+    return patterns
 
 
 def default() -> CrisisDetector:

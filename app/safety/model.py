@@ -1,11 +1,12 @@
-"""The crisis model: a backstop for the patterns in crisis.yaml.
+"""The crisis model: the second line after the patterns in crisis.yaml.
 
-Patterns catch what someone thought to write down; a blind set of fresh
+Patterns catch what someone thought to write down; blind sets of fresh
 phrasings showed they miss many new ways of saying the same thing (README,
-Writing a flow). This model learns word and letter sequences from labelled
-messages (crisis_examples.tsv beside this file, plus the flows' routing
-phrases as ordinary messages) and flags a message the patterns let through
-when its probability of being a crisis reaches THRESHOLD.
+Crisis detection). This model learns word and letter sequences, and which
+pattern groups fired, from labelled messages (crisis_examples.tsv and
+training/ beside this file, plus the flows' phrases and option labels as
+ordinary messages). It scores every message; crisis.py turns the score into
+the card, the safety question or nothing with the cut-offs below.
 
 scikit-learn fits it when the app starts, in a short-lived child process
 (`python -m app.safety.model`, a second or so): importing scikit-learn and
@@ -188,7 +189,7 @@ class CrisisModel:
         over the text's known terms, with tf = 1 + ln(count) and the tf-idf
         vector scaled to length 1; plus the weight of each group."""
         z = float(self.tables["intercept"])
-        z += sum(self.tables.get("groups", {}).get(g, 0.0) for g in set(groups))
+        z += sum(self.tables["groups"].get(g, 0.0) for g in groups)
         for name, analyze in ANALYZERS.items():
             table = self.tables[name]
             counts = Counter(term for term in analyze(text) if term in table)

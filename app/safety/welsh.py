@@ -10,8 +10,9 @@ come from "b" or "m"), so this works from a list of radical forms
 mapped back to it, and a form that could come from two listed words, or
 that is itself a listed word, is left alone.
 
-Mapping happens on normalised text (app.safety.text), so the forms are
-normalised the same way: "ladd" and "lladd" both squeeze to "lad".
+Mapping happens on folded text (app.safety.text.fold: lower case, repeated
+letters squeezed), so the forms are folded the same way: "ladd" and
+"lladd" both squeeze to "lad".
 """
 
 from __future__ import annotations
@@ -55,22 +56,22 @@ def mutations(word: str) -> set[str]:
 @cache
 def demutation_map() -> dict[str, str]:
     """Normalised mutated form -> normalised radical, for welsh.yaml's words."""
-    from app.safety.text import fold as normalise  # text imports this module
+    from app.safety.text import fold  # text imports this module
 
     with LEXICON.open(encoding="utf-8") as f:
         data = yaml.safe_load(f)
-    radicals = {normalise(w): w for w in data["words"]}
-    keep_out = {normalise(w) for w in data.get("not_mutations") or []}
+    radicals = {fold(w) for w in data["words"]}
+    keep_out = {fold(w) for w in data.get("not_mutations") or []}
     sources: dict[str, set[str]] = defaultdict(set)
     for radical in data["words"]:
         for form in mutations(radical):
-            sources[normalise(form)].add(normalise(radical))
+            sources[fold(form)].add(fold(radical))
     table = {
         form: next(iter(rads))
         for form, rads in sources.items()
         if len(rads) == 1 and form not in radicals and form not in keep_out and " " not in form
     }
-    table.update({normalise(k): normalise(v) for k, v in (data.get("also") or {}).items()})
+    table.update({fold(k): fold(v) for k, v in (data.get("also") or {}).items()})
     return table
 
 
