@@ -206,3 +206,58 @@ def test_a_failed_fit_stops_start_up_saying_why(
     monkeypatch.setattr(model.subprocess, "run", run)
     with pytest.raises(model.ModelError, match=says):
         model.fit_elsewhere(["a crisis"], ["ordinary"])
+
+
+def test_a_long_message_the_model_is_sure_of_overrules_a_pattern_hit() -> None:
+    """Read whole, "clean from self harm for 2 years" is not a crisis even
+    though a self-harm pattern fires; a short message is the hit and nothing
+    else, so it stands, however sure the model is."""
+    from app.safety.model import CrisisModel
+
+    model = CrisisModel(
+        {"intercept": -6.0, "words": {"x": [1.0, 0.0]}, "letters": {"x": [1.0, 0.0]}, "groups": {}}
+    )
+    detector = crisis.CrisisDetector.from_file(crisis.DEFAULT_PATH, model)
+    long_past = (
+        "I have been clean from self harm for 2 years now and someone in my class asked about my scars today"
+    )
+    assert PATTERNS_ONLY.groups_hit(long_past), "a pattern fires on it"
+    assert detector.check(long_past) is None
+    assert detector.check("i self harm") == crisis.CARD, "however sure the model is"
+    assert crisis.default().check("im in danger") is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["dw i eisiau lladd fy hun", "dwi isio marw", "dw i eisiau marw", "i want to kill myself"]
+)
+def test_a_short_plain_crisis_shows_the_card_in_either_language(text: str) -> None:
+    """Welsh hard examples use these words in idioms and the past as often
+    as in danger; with nothing else to read, the model must not talk the
+    card down to a question."""
+    assert crisis.default().check(text) == crisis.CARD
+
+
+def test_a_fitted_model_is_kept_and_refitted_when_its_inputs_change(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every server process would otherwise spend ~20 s at start working out
+    which patterns fire on the examples; a cached model must never outlive
+    a change to what it was fitted from, and a damaged file is refitted."""
+    from app.safety import model
+
+    monkeypatch.setattr(model, "CACHE", tmp_path)
+    fits: list[str] = []
+
+    def make(tag: str) -> model.Tables:
+        fits.append(tag)
+        return {"intercept": 0.5, "words": {"a": [1.0, 1.0]}, "letters": {" a ": [1.0, 1.0]}}
+
+    assert model.cached("crisis", ["one", "two"], lambda: make("first"))["intercept"] == 0.5
+    model.cached("crisis", ["one", "two"], lambda: make("again"))
+    assert fits == ["first"], "the same inputs read the kept model"
+    model.cached("crisis", ["one", "three"], lambda: make("changed"))
+    assert fits == ["first", "changed"]
+    assert len(list(tmp_path.glob("crisis-*.json"))) == 1, "the stale one is removed"
+    next(tmp_path.glob("crisis-*.json")).write_text("{not json")
+    model.cached("crisis", ["one", "three"], lambda: make("damaged"))
+    assert fits == ["first", "changed", "damaged"]

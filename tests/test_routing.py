@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.engine import Engine
+from app.i18n import Catalogs
 from app.safety.routing import Router
 from app.safety.service import router_for
 
@@ -23,7 +24,9 @@ MIN_TOP1 = 0.89
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    return router_for(Engine(ROOT / "flows", ROOT / "content", "r" * 40).flows)  # what the app routes with
+    catalogs = Catalogs(ROOT / "locales")
+    flows = Engine(ROOT / "flows", ROOT / "content", "r" * 40).flows
+    return router_for(flows, catalogs.gettext, catalogs.locales)  # what the app routes with
 
 
 def _corpus() -> list[tuple[str, str]]:
@@ -152,3 +155,62 @@ def test_routing_does_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "5")
     }
     assert len(outs) == 1, outs
+
+
+def test_routing_model_scores_exactly_as_scikit_learn_would(router: Router) -> None:
+    """The router's model is fitted in a child process and scored from plain
+    tables: its probabilities must be scikit-learn's own."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_union
+
+    from app.safety.model import ROUTE_C, ClassModel
+
+    examples = [
+        ("he says he will post my pics unless i pay", "sextortion"),
+        ("they want money or they share my nudes", "sextortion"),
+        ("my boyfriend keeps asking for nudes", "pressure"),
+        ("someone keeps begging me to send pics", "pressure"),
+        ("my daughter's picture was shared", "parent"),
+        ("our son is being blackmailed", "parent"),
+    ]
+    union = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+    )
+    reference = LogisticRegression(C=ROUTE_C, max_iter=5000, solver="newton-cg")
+    reference.fit(union.fit_transform([t for t, _ in examples]), [c for _, c in examples])
+    model = ClassModel.fitted(examples)
+    texts = [t for t, _ in examples] + ["an unseen zzqx message about pics", "a", ""]
+    want = reference.predict_proba(union.transform(texts))
+    got = np.array([[model.probabilities(t)[c] for c in reference.classes_] for t in texts])
+    assert np.allclose(got, want, atol=1e-9)
+    assert router.model is not None, "the app's router has its model"
+
+
+def test_welsh_words_are_read_with_their_english_gloss() -> None:
+    """Mutated forms too: "luniau" is "lluniau" (pictures), "nhalu" is
+    "talu" (pay)."""
+    from app.safety.text import normalise
+    from app.safety.welsh import gloss
+
+    glossed = gloss(normalise("mae o'n bygwth rhannu fy luniau noeth os na wna i dalu"))
+    assert {"threaten", "share", "pictures", "nude", "pay"} <= set(glossed.split())
+    assert gloss("hello there") == "hello there"
+
+
+@pytest.mark.parametrize(
+    ("text", "flow"),
+    [
+        ("mae rhywun yn bygwth rhannu fy lluniau noeth os na fydda i'n talu", "youth_sextortion"),
+        ("mae fy merch wedi cael ei blacmelio efo lluniau ohoni", "parent_child_targeted"),
+        (
+            "mae disgybl newydd ddweud wrtha i fod llun noeth ohoni yn cael ei rannu",
+            "school_staff_first_response",
+        ),
+    ],
+)
+def test_welsh_first_messages_rank_the_right_flow_first(router: Router, text: str, flow: str) -> None:
+    result = router.route(text)
+    assert (result.flow or result.choices[0]) == flow

@@ -22,7 +22,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from app.engine.actions import MAX_SAY_NORMALISED
-from app.safety.model import CrisisModel, Example, read_examples
+from app.safety.model import CrisisModel, Example, Tables, cached, fit_elsewhere, read_examples
 from app.safety.text import normalise, squeeze_pattern
 
 DEFAULT_PATH = Path(__file__).with_name("crisis.yaml")
@@ -146,7 +146,8 @@ class CrisisDetector:
         # The model reads the whole message: cross-validation scored it
         # better than taking its riskiest sentence (which the patterns do).
         p = self.model.probability(units[0], hits) if self.model is not None else None
-        return Assessment(_decide(hits, self.levels, p, self.model), hits, p)
+        words = len(units[0].split())
+        return Assessment(_decide(hits, self.levels, p, self.model, words), hits, p)
 
     def matches(self, text: str) -> list[str]:
         """Names of the pattern groups that fire, and "model" when only the
@@ -164,19 +165,31 @@ class CrisisDetector:
 
 
 def _decide(
-    hits: tuple[str, ...], levels: dict[str, str], p: float | None, model: CrisisModel | None
+    hits: tuple[str, ...],
+    levels: dict[str, str],
+    p: float | None,
+    model: CrisisModel | None,
+    words: int = 0,
 ) -> str | None:
-    """Patterns first: a pattern hit is never ignored. A hit in a group of
-    level "card" shows the card unless the model (which knows the hit, and
-    has learnt from idioms, negations and the past tense) doubts it, when the
-    person is asked instead; a hit in an "ask" group asks. Without a hit the
-    model decides: card, ask or nothing."""
+    """Patterns first. A hit in a group of level "card" shows the card
+    unless the model (which knows the hit, and has learnt from idioms,
+    negations and the past tense) doubts it, when the person is asked
+    instead; a hit in an "ask" group asks. Without a hit the model decides:
+    card, ask or nothing. How far the model may question a hit depends on
+    how much else it had to read (`words` of normalised text: see
+    model.SHORT_MESSAGE): in a short message the hit stands as its group
+    says; in a long one the model may turn a card into the question, or
+    overrule a hit it is almost sure of ("clean from self harm for two
+    years now, and someone asked about my scars")."""
     if p is None or model is None:
         if not hits:
             return None
         return CARD if any(levels[h] == CARD for h in hits) else ASK
+    short = words < model.short_message
+    if hits and not short and p < model.overrule_below:
+        hits = ()
     if any(levels[h] == CARD for h in hits):
-        return CARD if p >= model.hit_card_at else ASK
+        return CARD if short or p >= model.hit_card_at else ASK
     if p >= model.card_at:
         return CARD
     if hits or p >= model.ask_at:
@@ -197,9 +210,12 @@ def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     def examples(texts: Iterable[str]) -> list[Example]:
         return [(normalise(t), list(patterns.groups_hit(t))) for t in texts]
 
-    model = CrisisModel.fitted(
-        examples(crisis), examples(examples_ok) + [e for e in examples(ordinary) if not e[1]]
-    )
+    def fit() -> Tables:
+        ok = examples(examples_ok) + [e for e in examples(ordinary) if not e[1]]
+        return fit_elsewhere(examples(crisis), ok)
+
+    inputs = ["crisis:", *crisis, "ok:", *examples_ok, "ordinary:", *ordinary]
+    model = CrisisModel(cached("crisis", inputs, fit))
     patterns.model = model
     return patterns
 

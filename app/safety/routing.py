@@ -12,6 +12,18 @@ message is scored against every flow by two measures, averaged, both 0-100:
 
 Measured on tests/data/routing.tsv (bench/bench_safety.py): token_set_ratio
 alone ~78% top-1, WRatio ~26%, keywords alone ~87%, the 50/50 mix ~91%.
+
+A router may also hold the routing model (model.ClassModel), fitted on the
+same examples: it learns which words and parts of words say which
+conversation, and reads Welsh with English glosses added (welsh.gloss), so
+the many English examples help with Welsh. Then a flow's score is half the
+string matching above and half the model's probability (×100), and a flow
+is started at once only when the model itself gives it START_AT or more.
+By 5-fold cross-validation on the routing examples (713 messages) the blend
+ranked the right flow first for 93.0% of English and 87.3% of Welsh, against
+86.2% and 78.1% for string matching alone; a blind set of 300 new English
+first messages, measured once before it was added: 84.0% against 73.7%,
+and a wrong flow started at once for 3.0% against 7.7%.
 """
 
 from __future__ import annotations
@@ -27,7 +39,9 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from app.engine import Route
+from app.safety.model import ClassModel, cached, fit_classes_elsewhere
 from app.safety.text import normalise, squeeze_pattern
+from app.safety.welsh import gloss
 
 PERSPECTIVE_FILE = Path(__file__).with_name("perspective.yaml")
 
@@ -40,6 +54,10 @@ MARGIN = 8.0
 # Just above MARGIN, so a cross-audience tie resolves confidently to the
 # hinted audience; a lead of more than this over it still wins.
 HINT_BONUS = 10.0
+# With the model: start a flow at once only when the model gives it this
+# probability (and the blend ranks it first). Chosen by cross-validation:
+# at 0.7 a wrong flow was started for ~1.5% of messages.
+START_AT = 0.7
 _WORD_MATCH = 80  # rapidfuzz ratio for "same word, misspelt"
 _MIN_FUZZY_WORD = 4  # shorter words must match exactly ("son" is not "so")
 
@@ -69,7 +87,13 @@ class Router:
     """`examples`: flow id → example phrases; `audiences`: flow id → the
     audience the flow declares (youth, parents, schools)."""
 
-    def __init__(self, examples: Mapping[str, Sequence[str]], audiences: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        examples: Mapping[str, Sequence[str]],
+        audiences: Mapping[str, str],
+        model: ClassModel | None = None,
+    ) -> None:
+        self.model = model
         self.flows = [f for f, phrases in examples.items() if phrases]
         self.audience = {f: audiences[f] for f in self.flows}
         self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
@@ -105,11 +129,28 @@ class Router:
                     scores[f] += self._idf[known] * similarity
         return {f: 100 * s / total for f, s in scores.items()} if total else scores
 
+    @classmethod
+    def learning(cls, examples: Mapping[str, Sequence[str]], audiences: Mapping[str, str]) -> Router:
+        """A router with the routing model fitted on its examples."""
+        labelled = [(gloss(normalise(p)), flow) for flow, phrases in examples.items() for p in phrases]
+        inputs = [f"{flow}\t{text}" for text, flow in labelled]
+        return cls(
+            examples,
+            audiences,
+            ClassModel(cached("routing", inputs, lambda: fit_classes_elsewhere(labelled))),
+        )
+
     def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         """All flows (or those of one audience) with scores 0-100, best first."""
-        return self._rank(normalise(text or ""), audience_filter)
+        return self._rank(normalise(text or ""), self._probabilities(normalise(text or "")), audience_filter)
 
-    def _rank(self, norm: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
+    def _probabilities(self, norm: str) -> dict[str, float]:
+        """The model's P(flow) for each flow; empty without a model."""
+        return self.model.probabilities(gloss(norm)) if self.model is not None and norm else {}
+
+    def _rank(
+        self, norm: str, probability: Mapping[str, float], audience_filter: str | None = None
+    ) -> list[tuple[str, float]]:
         flows = [f for f in self.flows if audience_filter in (None, self.audience[f])]
         words = _words(norm)
         if not words:
@@ -119,6 +160,8 @@ class Router:
             (f, 0.5 * max(fuzz.token_set_ratio(norm, p) for p in self._examples[f]) + 0.5 * keyword[f])
             for f in flows
         ]
+        if probability:
+            scored = [(f, 0.5 * s + 50 * probability.get(f, 0.0)) for f, s in scored]
         # sorted() is stable: ties keep the examples' order.
         return sorted(scored, key=lambda fs: fs[1], reverse=True)
 
@@ -131,7 +174,8 @@ class Router:
         `hint`: the audience the person chose; without one, their words' perspective."""
         norm = normalise(text or "")  # once: the steps below all read the same words
         said = _perspective_of(norm)
-        ranked = self._rank(norm)
+        probability = self._probabilities(norm)
+        ranked = self._rank(norm, probability)
         if hint == "youth":
             # A young person is offered only the young people's conversations,
             # unless their words say they are someone else ("my son", "a
@@ -152,7 +196,12 @@ class Router:
             return Route(None, tuple(choices))
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        confident = informative >= _MIN_WORDS_CONFIDENT and top >= THRESHOLD and top - second >= MARGIN
+        if probability:
+            # The model must itself be sure of the flow the blend ranks first.
+            confident = probability.get(ranked[0][0], 0.0) >= START_AT
+        else:
+            confident = top >= THRESHOLD and top - second >= MARGIN
+        confident = confident and informative >= _MIN_WORDS_CONFIDENT
         if hint and not confident:
             # Unclear words: offer the flows of the audience the person already chose.
             own = [f for f, _ in ranked if self.audience[f] == hint]

@@ -25,15 +25,23 @@ QUESTIONS = Path(__file__).with_name("questions.tsv")
 NO_QUESTION = "none"  # examples of ordinary messages that ask none of the questions
 
 
-def router_for(flows: Mapping[str, Flow]) -> Router:
-    """A router over the loaded, already-checked flows' example phrases, and
-    the examples in routing_examples.tsv (English and Welsh, as people
-    typed them) for the flows that exist."""
-    examples = {f.id: list(f.phrases) for f in flows.values()}
+def router_for(
+    flows: Mapping[str, Flow], translate: Translate | None = None, locales: tuple[str, ...] = ()
+) -> Router:
+    """A router over the loaded, already-checked flows' example phrases and
+    titles (in every language: "Mae rhywun yn bygwth rhannu fy lluniau
+    noeth" is a Welsh example of the sextortion conversation), and the
+    examples in routing_examples.tsv (English and Welsh, as people typed
+    them) for the flows that exist."""
+    examples = {f.id: [*f.phrases, f.title] for f in flows.values() if f.phrases}
+    if translate is not None:
+        for f in flows.values():
+            if f.id in examples:
+                examples[f.id] += sorted({translate(locale, f.title) for locale in locales} - {f.title})
     for row in read_rows(ROUTING_EXAMPLES):
         if row["flow"] in examples:
             examples[row["flow"]].append(row["text"])
-    return Router(examples, {f.id: f.audience for f in flows.values()})
+    return Router.learning(examples, {f.id: f.audience for f in flows.values()})
 
 
 def answerers_for(content: Collection[str]) -> dict[str, Router]:
@@ -70,15 +78,19 @@ class SafetyService:
         locales: tuple[str, ...] = (),
         content: Collection[str] = (),
     ) -> SafetyService:
-        """The flows' phrases, and the option labels people tap in every
-        language, are ordinary messages to the crisis model too: without
-        them it had seen almost no everyday Welsh, and asked "are you safe?"
-        of "Diolch yn fawr"."""
+        """The flows' phrases, the option labels people tap in every
+        language, and the first messages and questions people typed
+        (routing_examples.tsv, questions.tsv: none of them in danger) are
+        ordinary messages to the crisis model too. Without the labels it had
+        seen almost no everyday Welsh, and asked "are you safe?" of "Diolch
+        yn fawr"; without the typed ones, of "mae o isio mwy" (he wants
+        more)."""
         labels = {o.label for f in flows.values() for st in f.states.values() for o in st.options}
         if translate is not None:
             labels |= {translate(locale, label) for locale in locales for label in labels}
-        ordinary = tuple(sorted({p for f in flows.values() for p in f.phrases} | labels))
-        return cls(detector_for(ordinary), router_for(flows), answerers_for(content))
+        typed = {row["text"] for path in (ROUTING_EXAMPLES, QUESTIONS) for row in read_rows(path)}
+        ordinary = tuple(sorted({p for f in flows.values() for p in f.phrases} | labels | typed))
+        return cls(detector_for(ordinary), router_for(flows, translate, locales), answerers_for(content))
 
     def check(self, text: str) -> str | None:
         """ "crisis", "ask" or None: see CrisisDetector.check."""

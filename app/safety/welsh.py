@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 LEXICON = Path(__file__).with_name("welsh.yaml")
+GLOSSARY = Path(__file__).with_name("gloss.yaml")
 
 # Initial consonant (as written) -> its mutated forms. Digraphs first, so
 # "ll" is not read as "l". Vowel-initial words take an h- (aspirate / h-
@@ -53,26 +55,57 @@ def mutations(word: str) -> set[str]:
     return set()
 
 
+def _forms(radicals: list[str], keep_out: set[str]) -> dict[str, str]:
+    """Folded mutated form -> folded radical, for forms that only one of the
+    radicals makes, that are not themselves one of them, and not kept out."""
+    from app.safety.text import fold  # text imports this module
+
+    folded = {fold(w) for w in radicals}
+    sources: dict[str, set[str]] = defaultdict(set)
+    for radical in radicals:
+        for form in mutations(radical):
+            sources[fold(form)].add(fold(radical))
+    return {
+        form: next(iter(rads))
+        for form, rads in sources.items()
+        if len(rads) == 1 and form not in folded and form not in keep_out and " " not in form
+    }
+
+
+def _lexicon() -> dict[str, Any]:
+    with LEXICON.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)  # type: ignore[no-any-return]
+
+
 @cache
 def demutation_map() -> dict[str, str]:
     """Normalised mutated form -> normalised radical, for welsh.yaml's words."""
-    from app.safety.text import fold  # text imports this module
+    from app.safety.text import fold
 
-    with LEXICON.open(encoding="utf-8") as f:
-        data = yaml.safe_load(f)
-    radicals = {fold(w) for w in data["words"]}
-    keep_out = {fold(w) for w in data.get("not_mutations") or []}
-    sources: dict[str, set[str]] = defaultdict(set)
-    for radical in data["words"]:
-        for form in mutations(radical):
-            sources[fold(form)].add(fold(radical))
-    table = {
-        form: next(iter(rads))
-        for form, rads in sources.items()
-        if len(rads) == 1 and form not in radicals and form not in keep_out and " " not in form
-    }
+    data = _lexicon()
+    table = _forms(data["words"], {fold(w) for w in data.get("not_mutations") or []})
     table.update({fold(k): fold(v) for k, v in (data.get("also") or {}).items()})
     return table
+
+
+@cache
+def gloss_map() -> dict[str, str]:
+    """Normalised Welsh word (radical or mutated) -> English words (gloss.yaml)."""
+    from app.safety.text import fold
+
+    with GLOSSARY.open(encoding="utf-8") as f:
+        glossary = {fold(str(k)): str(v) for k, v in yaml.safe_load(f).items()}
+    keep_out = {fold(w) for w in _lexicon().get("not_mutations") or []}
+    table = {form: glossary[radical] for form, radical in _forms(list(glossary), keep_out).items()}
+    table.update(glossary)
+    return table
+
+
+def gloss(normalised: str) -> str:
+    """Normalised text with the English words for its Welsh words after it."""
+    table = gloss_map()
+    extra = [table[w] for w in normalised.split() if w in table]
+    return " ".join([normalised, *extra]) if extra else normalised
 
 
 def demutate(words: list[str]) -> list[str]:
