@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.engine import Engine
@@ -86,17 +87,17 @@ def crisis_lines(name: str, detector: CrisisDetector, label: str, verbose: bool 
                     print("  MISSED:", t)
 
 
-def timing(detector: CrisisDetector, texts: list[str]) -> None:
-    """Time to check one message, as the server does, over ordinary and
+def timing(what: str, act: Callable[[str], object], texts: list[str]) -> None:
+    """Time to act on one message, as the server does, over ordinary and
     crisis messages of every length in the corpora."""
     times = []
     for t in texts:
         t0 = time.perf_counter()
-        detector.check(t)
+        act(t)
         times.append(time.perf_counter() - t0)
     times.sort()
     print(
-        f"crisis check per message ({len(times)} messages): median {percentile(times, 0.5) * 1e3:.2f} ms, "
+        f"{what} per message ({len(times)} messages): median {percentile(times, 0.5) * 1e3:.2f} ms, "
         f"p99 {percentile(times, 0.99) * 1e3:.2f} ms, max {times[-1] * 1e3:.2f} ms"
     )
 
@@ -126,7 +127,9 @@ def main(verbose: bool = False) -> None:
     if verbose:
         for t in flagged:
             print("  FLAGGED:", t)
-    timing(as_app, [r["text"] for name in HELD_OUT for r in _tsv(name)] + [r["text"] for r in routed])
+    everything = [r["text"] for name in HELD_OUT for r in _tsv(name)] + [r["text"] for r in routed]
+    timing("crisis check", as_app.check, everything)
+    timing("routing", lambda t: service.route(t, None), everything)
 
     for name in ("routing.tsv", *ROUTING_HELD_OUT):
         routing_lines(name, service, verbose and name == "routing.tsv")
