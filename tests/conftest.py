@@ -16,6 +16,19 @@ from app import create_app, socketio
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fit the crisis and routing models (or read them from .cache/models)
+    before any test: on a clean clone the first fit takes 20-40 s, longer
+    than a live test server is given to start."""
+    from app.engine import Engine
+    from app.i18n import Catalogs
+    from app.safety.service import SafetyService
+
+    engine = Engine(ROOT / "flows", ROOT / "content", "w" * 40)
+    catalogs = Catalogs(ROOT / "locales")
+    SafetyService.for_flows(engine.flows, catalogs.gettext, catalogs.locales, set(engine.messages))
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One app for the run: building one takes most of a second, and every

@@ -95,8 +95,10 @@ class Router:
         examples: Mapping[str, Sequence[str]],
         audiences: Mapping[str, str],
         model: ClassModel | None = None,
+        start_at: float = START_AT,
     ) -> None:
         self.model = model
+        self.start_at = start_at
         self.flows = [f for f, phrases in examples.items() if phrases]
         self.audience = {f: audiences[f] for f in self.flows}
         self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
@@ -133,15 +135,19 @@ class Router:
         return {f: 100 * s / total for f, s in scores.items()} if total else scores
 
     @classmethod
-    def learning(cls, examples: Mapping[str, Sequence[str]], audiences: Mapping[str, str]) -> Router:
-        """A router with the routing model fitted on its examples."""
+    def learning(
+        cls,
+        examples: Mapping[str, Sequence[str]],
+        audiences: Mapping[str, str],
+        name: str = "routing",
+        start_at: float = START_AT,
+    ) -> Router:
+        """A router with the routing model fitted on its examples (kept under
+        `name` in the model cache)."""
         labelled = [(gloss(normalise(p)), flow) for flow, phrases in examples.items() for p in phrases]
         inputs = [f"{flow}\t{text}" for text, flow in labelled]
-        return cls(
-            examples,
-            audiences,
-            ClassModel(cached("routing", inputs, lambda: fit_classes_elsewhere(labelled))),
-        )
+        model = ClassModel(cached(name, inputs, lambda: fit_classes_elsewhere(labelled)))
+        return cls(examples, audiences, model, start_at)
 
     def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         """All flows (or those of one audience) with scores 0-100, best first."""
@@ -204,7 +210,7 @@ class Router:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if probability:
             # The model must itself be sure of the flow the blend ranks first.
-            confident = probability.get(ranked[0][0], 0.0) >= START_AT
+            confident = probability.get(ranked[0][0], 0.0) >= self.start_at
         else:
             confident = top >= THRESHOLD and top - second >= MARGIN
         confident = confident and informative >= _MIN_WORDS_CONFIDENT
