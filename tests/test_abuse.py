@@ -201,9 +201,12 @@ def test_a_stale_token_on_the_page_without_javascript(app: Flask, client: FlaskC
     assert res.status_code == 303  # to a page that can be reloaded, with the problem named
     res = client.get(res.headers["Location"])
     assert res.status_code == 200 and "start again" in res.get_data(as_text=True).lower()
-    # Typed text with a stale token: the same kind answer, never a 500.
-    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": CRISIS})
+    # Typed text with a stale token: the same kind answer, never a 500 ...
+    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": "hello"})
     assert res.status_code == 400 and res.get_json()["error"]["code"] == "bad_token"
+    # ... but words of danger get the crisis card first (test_danger_first.py).
+    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": CRISIS})
+    assert res.status_code == 200 and res.get_json()["crisis"]
 
 
 # -- the live server: floods, malformed and slow requests, hoarded sockets -----------------

@@ -57,8 +57,9 @@ def chat_page() -> str:
     if token:
         turn, ok = take_turn({"token": token}, limited=False)  # re-showing a step, not a move
         if ok:
-            return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]),
-                               ask=request.args.get("ask"))
+            return render_chat(
+                turn, _problem(request.args.get("problem"), turn["locale"]), ask=request.args.get("ask")
+            )
         return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
     turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
@@ -75,8 +76,11 @@ def chat_post() -> Response | tuple[str, int]:
     raw = {k: request.form[k] for k in FORM_FIELDS if request.form.get(k)}
     if "say" in request.form and "choose" not in raw and "say" not in raw:
         raw["say"] = request.form["say"]  # an empty box is a problem to explain, not a reload
-    if raw.get("choose") == "start_again" and raw.get("token") and not request.form.get("sure"):
-        return _to_chat(raw["token"], ask="start_again")  # ask before wiping the conversation
+    # Ask before wiping the conversation; but typed words go to the engine
+    # first whatever else came with them, to be checked for danger.
+    asks_restart = raw.get("choose") == "start_again" and raw.get("token") and "say" not in raw
+    if asks_restart and not request.form.get("sure"):
+        return _to_chat(raw["token"], ask="start_again")
     result, ok = take_turn(raw)
     if ok:
         return _to_chat(result["token"])

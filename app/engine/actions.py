@@ -49,6 +49,18 @@ def bounded(text: str) -> str:
     return text if len(decomposed) <= MAX_SAY_NORMALISED else decomposed[:MAX_SAY_NORMALISED]
 
 
+def typed(raw: Any) -> str | None:
+    """The words a person typed, read before anything else about the action
+    is checked (a malformed action, too long a message, an unusable token),
+    so that words of danger are always seen; None if there are none. Cut
+    first to MAX_SAY_NORMALISED characters, which is all `bounded` could
+    keep, so an over-long message costs no more than a long ordinary one."""
+    text = raw.get("say") if isinstance(raw, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return bounded(text[:MAX_SAY_NORMALISED])
+
+
 def parse_action(raw: Any) -> Action:
     if not isinstance(raw, dict) or set(raw) - _KEYS:
         raise Problem("bad_request")
