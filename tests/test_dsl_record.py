@@ -18,6 +18,7 @@ from test_schools import NO_REFERRAL_PATH
 
 from app.engine import Engine
 from app.engine.tokens import HISTORY_LIMIT
+from app.engine.trail import trail
 from app.schools import record
 
 DSL = "school_dsl_incident"
@@ -109,6 +110,34 @@ def test_every_outcome_has_a_record_of_the_path_taken(app: Flask, dsl_paths: lis
             assert not rec.refer and rec.reason is None
         assert rec.advice and not any(m["id"].endswith("anything_else") for m in rec.advice)
     assert outcomes > 100
+
+
+def test_the_page_trail_and_the_record_tell_the_same_answers(app: Flask, dsl_paths: list[Path]) -> None:
+    """The conversation so far on the page (trail) and the printed record
+    name the same option for every step, on every path: both ask the one
+    rule (app/engine/trail.py). Yes and No that go on to the same question
+    (how many have it, consent, vulnerability...) are told apart by the answers."""
+    engine = engine_of(app)
+    compared = 0
+    for p in dsl_paths:
+        last = p.turns[-1]
+        rec = record.build(engine, last["token"])
+        if rec is None:
+            continue
+        c = engine.tokens.load(last["token"])
+        shown = trail(engine, c)
+        assert len(shown) == len(c.history)
+        said = {state: step["chose"] for (_, state), step in zip(c.history, shown, strict=True)}
+        for e in rec.entries:
+            if e.state in said and not e.note:
+                assert said[e.state] == e.answer, (p.choices, e.state)
+                compared += 1
+        # and both say what the person pressed
+        for state, choice in zip(p.states, p.choices, strict=False):
+            if state in said:
+                turn = p.turns[p.states.index(state)]
+                assert said[state] == next(o["label"] for o in turn["options"] if o["id"] == choice)
+    assert compared > 1000
 
 
 def test_a_review_longer_than_the_token_history_is_recorded_whole(app: Flask, api: Any) -> None:

@@ -145,6 +145,7 @@ class Engine:
         settings = yaml.safe_load((flows_dir / "_global.yaml").read_text(encoding="utf-8"))
         self.flows = load_flows(flows_dir, set(self.messages), predicates)
         self.settings = _check_settings(settings, self.flows, set(self.messages))
+        self.predicates = predicates  # also for telling, afterwards, which option was chosen (trail.py)
         self.machines = {fid: _FlowMachine(f, predicates) for fid, f in self.flows.items()}
         # "Step n of N": N is the highest step a flow numbers.
         self.step_totals = {

@@ -19,7 +19,7 @@ bp = Blueprint("schools", __name__)
 @bp.app_context_processor
 def record_globals() -> dict[str, Any]:
     def dsl_record(turn: dict[str, Any]) -> record.Record | None:
-        if turn.get("print") != "record" or turn.get("flow") != record.DSL_FLOW:
+        if turn.get("print") != "record":
             return None
         return record.build(current_app.extensions["safechat"]["engine"], turn["token"])
 
