@@ -42,6 +42,11 @@ def engine_of(app: Flask) -> Engine:
     return app.extensions["safechat"]["engine"]
 
 
+def record_for(engine: Engine, token: str) -> record.Record | None:
+    """The record as the page builds it, from what it read its token as."""
+    return record.build(engine, engine.tokens.load(token))
+
+
 def choose_all(api: Any, choices: list[str], locale: str = "en") -> dict[str, Any]:
     status, turn = api({"start": DSL, "locale": locale})
     assert status == 200
@@ -89,7 +94,7 @@ def test_every_outcome_has_a_record_of_the_path_taken(app: Flask, dsl_paths: lis
     outcomes = 0
     for p in dsl_paths:
         last = p.turns[-1]
-        rec = record.build(engine, last["token"])
+        rec = record_for(engine, last["token"])
         if last.get("print") != "record":
             assert rec is None, p.states  # Scotland, Northern Ireland: signposts, no record
             continue
@@ -121,7 +126,7 @@ def test_the_page_trail_and_the_record_tell_the_same_answers(app: Flask, dsl_pat
     compared = 0
     for p in dsl_paths:
         last = p.turns[-1]
-        rec = record.build(engine, last["token"])
+        rec = record_for(engine, last["token"])
         if rec is None:
             continue
         c = engine.tokens.load(last["token"])
@@ -146,7 +151,7 @@ def test_a_review_longer_than_the_token_history_is_recorded_whole(app: Flask, ap
     assert end["state"] == "school_response"
     c = engine_of(app).tokens.load(end["token"])
     assert len(c.history) == HISTORY_LIMIT and c.history[0][1] != "nation"
-    rec = record.build(engine_of(app), end["token"])
+    rec = record_for(engine_of(app), end["token"])
     assert rec is not None
     # every question asked on the way, which is the whole path but its outcome
     assert [e.state for e in rec.entries] == NO_REFERRAL_PATH[:-1]
@@ -163,7 +168,7 @@ def test_a_changed_answer_is_recorded_as_finally_given(app: Flask, api: Any) -> 
     answer as it stands (the browser's record also shows the change, with its time)."""
     end = choose_all(api, ["england", "no", "yes", "back", "no", "no", "no", "yes"])
     assert end["state"] == "refer_now"
-    rec = record.build(engine_of(app), end["token"])
+    rec = record_for(engine_of(app), end["token"])
     assert rec is not None
     assert [(e.state, e.answer) for e in rec.entries] == [
         ("nation", "England"),
@@ -178,10 +183,11 @@ def test_a_changed_answer_is_recorded_as_finally_given(app: Flask, api: Any) -> 
 
 def test_no_record_away_from_the_outcomes_or_for_a_bad_token(app: Flask, api: Any) -> None:
     engine = engine_of(app)
-    assert record.build(engine, choose_all(api, ["england"])["token"]) is None
-    assert record.build(engine, "not-a-token") is None
+    assert record_for(engine, choose_all(api, ["england"])["token"]) is None
+    page = app.test_client().get("/chat?t=not-a-token")
+    assert page.status_code == 200 and 'class="dsl-record filled"' not in page.get_data(as_text=True)
     _, staff = api({"start": STAFF})
-    assert record.build(engine, staff["token"]) is None
+    assert record_for(engine, staff["token"]) is None
 
 
 def test_british_time_with_its_zone() -> None:

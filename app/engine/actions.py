@@ -20,10 +20,11 @@ _KEYS = {"token", "choose", "say", "start", "locale"}
 class Problem(Exception):
     """A request the conversation cannot take; it stays where it was."""
 
-    def __init__(self, code: str, *, restart: bool = False):
+    def __init__(self, code: str, *, restart: bool = False, locale: str | None = None):
         super().__init__(code)
         self.code = code
         self.restart = restart  # offer "start again" (the token can't be used)
+        self.locale = locale  # the conversation's language, where reading its token told it
 
 
 @dataclass(frozen=True)

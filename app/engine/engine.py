@@ -165,7 +165,20 @@ class Engine:
         try:
             return self._act(raw).as_dict(), True
         except Problem as p:
-            return self.problem(p, self.locale_for(raw)), False
+            return self.problem(p, self.locale_for(raw, p)), False
+
+    def show(self, token: str) -> tuple[dict[str, Any], Conversation | None]:
+        """The step a token is at, shown again (a page load), with the
+        conversation the token was read as, for the page to draw the
+        conversation so far from: a page reads its token once. (Problem,
+        None) if the token can't be used."""
+        try:
+            if len(token) > MAX_TOKEN:
+                raise Problem("bad_token", restart=True)
+            c = self._conversation(token)
+        except Problem as p:
+            return self.problem(p, p.locale or self.locales[0]), None
+        return self.turn(c).as_dict(), c
 
     def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
         return self._act({**action, "token": token})
@@ -179,32 +192,28 @@ class Engine:
             return danger
         return self._step_action(parse_action(raw))
 
-    def locale_for(self, raw: Any) -> str:
+    def locale_for(self, raw: Any, problem: Problem | None = None) -> str:
         """The language to explain a problem in: the one asked for, else the
-        conversation's own (from its token), else the source language."""
+        conversation's own (the problem's, if reading the token told it, else
+        read from the token), else the source language."""
         if not isinstance(raw, dict):
             return self.locales[0]
         asked = raw.get("locale")
         if isinstance(asked, str) and asked in self.locales:
             return asked
+        if problem is not None and problem.locale is not None:
+            return problem.locale
         return self._where(raw.get("token"))[1]
 
     def _where(self, token: Any) -> tuple[Conversation | None, str]:
         """What a token still says: its conversation if it can go on (else
         None), and its language, also from a token too old to go on with
         (else the source language)."""
-        locale = None
-        if isinstance(token, str) and len(token) <= MAX_TOKEN:
-            try:
-                c = self.tokens.load(token)
-                if self._still_exists(c):
-                    return c, c.locale
-                locale = c.locale
-            except TokenExpired as exc:
-                locale = exc.locale
-            except TokenInvalid:
-                pass
-        return None, locale if locale in self.locales else self.locales[0]
+        try:
+            c = self._conversation(token if isinstance(token, str) and len(token) <= MAX_TOKEN else None)
+        except Problem as p:
+            return None, p.locale or self.locales[0]
+        return c, c.locale
 
     def _step_action(self, a: Action) -> Turn:
         """Only ever after `_danger` has seen the typed words (see `_act`)."""
@@ -223,24 +232,31 @@ class Engine:
             raise
         if locale:
             c = c._replace(locale=locale)
-        if a.say is not None:
-            return self._say(c, a.say)
-        if a.choose is None:
-            return self.turn(c)  # just "where am I?": used when a client reconnects
-        return self._choose(c, a.choose)
+        try:
+            if a.say is not None:
+                return self._say(c, a.say)
+            if a.choose is None:
+                return self.turn(c)  # just "where am I?": used when a client reconnects
+            return self._choose(c, a.choose)
+        except Problem as p:  # explained in the conversation's language, without reading the token again
+            p.locale = p.locale or c.locale
+            raise
 
     def _conversation(self, token: str | None) -> Conversation:
         if token is None:
             raise Problem("no_token", restart=True)
         try:
             c = self.tokens.load(token)
-        except TokenExpired as exc:
-            raise Problem("expired_token", restart=True) from exc
+        except TokenExpired as exc:  # too old to go on with, but its language is still theirs
+            raise Problem("expired_token", restart=True, locale=self._known(exc.locale)) from exc
         except TokenInvalid as exc:
             raise Problem("bad_token", restart=True) from exc
-        if not self._still_exists(c):
-            raise Problem("bad_token", restart=True)  # a flow changed since this token was signed
+        if not self._still_exists(c):  # a flow changed since this token was signed
+            raise Problem("bad_token", restart=True, locale=self._known(c.locale))
         return c
+
+    def _known(self, locale: str | None) -> str | None:
+        return locale if locale in self.locales else None
 
     def _still_exists(self, c: Conversation) -> bool:
         """Whether everything a signed token names is still here: its state,

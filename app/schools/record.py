@@ -22,7 +22,7 @@ from babel.dates import format_datetime
 from ..engine import Engine
 from ..engine.flows import Flow
 from ..engine.school_predicates import any_referral_criterion, refer_in_wales
-from ..engine.tokens import TokenExpired, TokenInvalid
+from ..engine.tokens import Conversation
 from ..engine.trail import path_to
 
 # The review's single decision point (app/engine/school_predicates.py): the
@@ -87,13 +87,10 @@ def referrals(flow: Flow) -> set[str]:
     }
 
 
-def build(engine: Engine, token: str, now: dt.datetime | None = None) -> Record | None:
-    """The record for a conversation at one of the DSL review's outcomes; None
-    anywhere else (or for a token that does not load)."""
-    try:
-        c = engine.tokens.load(token)
-    except (TokenExpired, TokenInvalid):  # the page explains its own problem
-        return None
+def build(engine: Engine, c: Conversation, now: dt.datetime | None = None) -> Record | None:
+    """The record for a conversation at one of the DSL review's outcomes (a
+    state that prints a record); None anywhere else. `c` is what the page
+    read its token as: the token is not read again."""
     flow = engine.flows.get(c.flow)
     if flow is None or flow.states[c.state].print != "record":
         return None
