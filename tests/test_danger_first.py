@@ -15,13 +15,13 @@ from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from conftest import engine_of, limited_app
 from flask import Flask
 from flask.testing import FlaskClient
-from test_abuse import CRISIS, limited, stale_tokens
+from test_abuse import CRISIS, stale_tokens
 from test_transports import socket_act
 
 from app import socketio as server_socketio
-from app.engine import Engine
 from app.engine.actions import MAX_SAY
 from app.engine.tokens import Conversation, _CachedKeySigner
 
@@ -29,10 +29,6 @@ CRISIS_CY = "dwi isio marw"
 UNCLEAR_CY = "dw i isio marw"  # the detector asks about these: the safety question, never "start again"
 HEARD = "Thank you for telling me"  # the card's first words when the person's own words brought it
 Action = dict[str, Any]
-
-
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["safechat"]["engine"]
 
 
 def expired(app: Flask, locale: str = "en") -> str:
@@ -141,7 +137,7 @@ def test_ordinary_words_with_a_bad_token_still_get_the_problem(app: Flask, api: 
 
 
 def test_an_expired_token_over_the_rate_limit(tmp_path: Path) -> None:
-    app = limited(tmp_path)
+    app = limited_app(tmp_path)
     client = app.test_client()
     client.post("/api/v1/turn", json={})  # the address's whole allowance
     res = client.post("/api/v1/turn", json={"token": expired(app), "say": CRISIS})

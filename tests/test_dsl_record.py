@@ -12,9 +12,10 @@ from html import unescape
 from typing import Any
 
 import pytest
+from conftest import engine_of
 from flask import Flask
 from paths import Path, walk
-from test_schools import NO_REFERRAL_PATH
+from test_schools import NO_REFERRAL_PATH, drive_no_referral
 
 from app.engine import Engine
 from app.engine.tokens import HISTORY_LIMIT
@@ -38,10 +39,6 @@ FIELDS = (
 INFORMING = {"wales_route", "viewing_rules"}
 
 
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["safechat"]["engine"]
-
-
 def record_for(engine: Engine, token: str) -> record.Record | None:
     """The record as the page builds it, from what it read its token as."""
     return record.build(engine, engine.tokens.load(token))
@@ -54,31 +51,6 @@ def choose_all(api: Any, choices: list[str], locale: str = "en") -> dict[str, An
         status, turn = api({"token": turn["token"], "choose": c})
         assert status == 200, (c, turn)
     return turn
-
-
-NO_REFERRAL = [
-    "england",
-    "no",
-    "no",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "noted",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "no",
-    "noted",
-    "no",
-    "no",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "not_yet",
-]
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +119,7 @@ def test_the_page_trail_and_the_record_tell_the_same_answers(app: Flask, dsl_pat
 
 def test_a_review_longer_than_the_token_history_is_recorded_whole(app: Flask, api: Any) -> None:
     """The token keeps the last 20 steps; the start is replayed from the answers."""
-    end = choose_all(api, NO_REFERRAL)
+    end = drive_no_referral(api)[-1]
     assert end["state"] == "school_response"
     c = engine_of(app).tokens.load(end["token"])
     assert len(c.history) == HISTORY_LIMIT and c.history[0][1] != "nation"
@@ -237,7 +209,7 @@ def test_the_page_without_javascript_holds_the_record(app: Flask, api: Any, nati
 
 
 def test_the_no_referral_record_says_why_none(app: Flask, api: Any) -> None:
-    rec = record_html(page_for(app, choose_all(api, NO_REFERRAL)["token"]))
+    rec = record_html(page_for(app, drive_no_referral(api)[-1]["token"]))
     assert "No referral for now: the school responds." in rec
     assert "None of the five reasons for an immediate referral applies (all five answered No)" in rec
     # a "note the answer" question prints as a line to write on

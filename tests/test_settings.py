@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import flask_cli
 
 from app import create_app, settings
 from app.settings import SettingsError
@@ -17,14 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def flows_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`flask flows check` as an author runs it, with these settings."""
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return flask_cli(env, "flows", "check")
 
 
 def test_development_key_is_made_once_and_kept(tmp_path: Path) -> None:
