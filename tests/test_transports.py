@@ -280,3 +280,6 @@ def test_a_page_reads_its_token_once(app: Any, client: FlaskClient) -> None:
         load.reset_mock()
         html = client.get(res.headers["Location"]).get_data(as_text=True)
         assert load.call_count == 1 and 'class="dsl-record filled"' in html
+        load.reset_mock()  # a token that can't be used is read once to say so, too
+        res = client.post("/api/v1/turn", json={"token": turn.token[:-3] + "AAA", "choose": "no"})
+        assert res.get_json()["error"]["code"] == "bad_token" and load.call_count == 1

@@ -201,8 +201,8 @@ class Engine:
         asked = raw.get("locale")
         if isinstance(asked, str) and asked in self.locales:
             return asked
-        if problem is not None and problem.locale is not None:
-            return problem.locale
+        if problem is not None and (problem.locale is not None or problem.restart):
+            return problem.locale or self.locales[0]  # the token was read, and said what it could
         return self._where(raw.get("token"))[1]
 
     def _where(self, token: Any) -> tuple[Conversation | None, str]:
