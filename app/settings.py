@@ -64,7 +64,7 @@ def async_mode(raw: str) -> str:
 
 # name → (default, type). Paths default relative to the project folder.
 DEFAULTS: dict[str, tuple[Any, Any]] = {
-    "ENV": ("development", environment),
+    "ENV": ("development", str),  # checked once, in load(), after any override (environment)
     "SECRET_KEY": ("", str),
     "INSTANCE_DIR": (str(ROOT / "instance"), str),
     "DATABASE": ("", str),  # default: <instance>/safechat.db
@@ -108,6 +108,10 @@ def setting(name: str) -> Any:
     raw = os.environ.get(PREFIX + name)
     if raw in (None, ""):
         return default
+    return _parsed(name, kind, raw)
+
+
+def _parsed(name: str, kind: Any, raw: Any) -> Any:
     try:
         return kind(raw)
     except ValueError as exc:  # the parsers above say what is allowed
@@ -120,8 +124,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg[name] = setting(name)
     for key, value in (overrides or {}).items():
         cfg[key.removeprefix(PREFIX)] = value
-    if cfg["ENV"] not in ENVIRONMENTS:  # overrides are checked too
-        raise SettingsError(f"{PREFIX}ENV must be " + " or ".join(ENVIRONMENTS))
+    # Whether from the environment or an override, with the one check.
+    cfg["ENV"] = _parsed("ENV", environment, cfg["ENV"])
     if not cfg["DATABASE"]:
         cfg["DATABASE"] = str(Path(cfg["INSTANCE_DIR"]) / "safechat.db")
     cfg["SECRET_KEY"] = _secret_key(cfg)

@@ -3,6 +3,8 @@ client, and a Socket.IO test client on the /chat namespace."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app, socketio
+from app.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +45,35 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "RATE_PER_CLIENT": "0",
             "RATE_HASH_REPORTS": "0",
         }
+    )
+
+
+def engine_of(app: Flask) -> Engine:
+    return app.extensions["safechat"]["engine"]  # type: ignore[no-any-return]
+
+
+def limited_app(tmp_path: Path, per_conn: str = "0", per_client: str = "1/600") -> Flask:
+    """An app of its own with these rate limits (turns per connection, per
+    client address): by default one turn per address in ten minutes."""
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "RATE_PER_CONNECTION": per_conn,
+            "RATE_PER_CLIENT": per_client,
+        }
+    )
+
+
+def flask_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`flask --app app …` as an operator runs it, with these environment variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 import socketio as sio_client
+from conftest import limited_app
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from app import socketio as server_socketio
 from app.engine.actions import MAX_SAY, MAX_SAY_NORMALISED, parse_action
 from app.engine.tokens import Conversation
@@ -94,19 +94,8 @@ def test_crisis_words_before_amplified_text_are_still_seen(api: Any) -> None:
 # -- over-limit page loads ------------------------------------------------------------
 
 
-def limited(tmp_path: Path, per_conn: str = "0", per_client: str = "1/600") -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path),
-            "RATE_PER_CONNECTION": per_conn,
-            "RATE_PER_CLIENT": per_client,
-        }
-    )
-
-
 def test_pages_render_for_an_address_over_its_limit(tmp_path: Path) -> None:
-    client = limited(tmp_path).test_client()
+    client = limited_app(tmp_path).test_client()
     client.post("/api/v1/turn", json={})  # the address's whole allowance
     assert client.post("/api/v1/turn", json={}).status_code == 429
     for path in ("/", "/chat", "/chat?lang=cy", "/chat?lang=xx", "/help"):
@@ -116,7 +105,7 @@ def test_pages_render_for_an_address_over_its_limit(tmp_path: Path) -> None:
 
 
 def test_typed_crisis_words_over_the_limit_get_the_crisis_card(tmp_path: Path) -> None:
-    app = limited(tmp_path)
+    app = limited_app(tmp_path)
     client = app.test_client()
     client.post("/api/v1/turn", json={})
     page = client.post("/chat", data={"say": CRISIS}, follow_redirects=True)  # a form post answers 303
@@ -143,7 +132,7 @@ def test_typed_crisis_words_over_the_limit_get_the_crisis_card(tmp_path: Path) -
 def test_text_flooded_over_the_limit_gets_only_a_few_crisis_checks(tmp_path: Path) -> None:
     """Each check costs milliseconds: a script sending text over its limit
     gets ten checks in ten seconds, not as many as it can send."""
-    app = limited(tmp_path, per_conn="1/600", per_client="0")
+    app = limited_app(tmp_path, per_conn="1/600", per_client="0")
     sc = server_socketio.test_client(app, namespace="/chat")
     sc.emit("act", {}, namespace="/chat")
     for _ in range(15):
@@ -156,7 +145,7 @@ def test_text_flooded_over_the_limit_gets_only_a_few_crisis_checks(tmp_path: Pat
 def test_a_socket_refused_by_its_own_limit_costs_its_address_nothing(tmp_path: Path) -> None:
     """One socket pipelining events must not lock out everyone behind the
     same school or mobile network address."""
-    app = limited(tmp_path, per_conn="2/600", per_client="5/600")
+    app = limited_app(tmp_path, per_conn="2/600", per_client="5/600")
     flood = server_socketio.test_client(app, namespace="/chat")
     for _ in range(50):
         flood.emit("act", {}, namespace="/chat")
@@ -201,9 +190,12 @@ def test_a_stale_token_on_the_page_without_javascript(app: Flask, client: FlaskC
     assert res.status_code == 303  # to a page that can be reloaded, with the problem named
     res = client.get(res.headers["Location"])
     assert res.status_code == 200 and "start again" in res.get_data(as_text=True).lower()
-    # Typed text with a stale token: the same kind answer, never a 500.
-    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": CRISIS})
+    # Typed text with a stale token: the same kind answer, never a 500 ...
+    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": "hello"})
     assert res.status_code == 400 and res.get_json()["error"]["code"] == "bad_token"
+    # ... but words of danger get the crisis card first (test_danger_first.py).
+    res = client.post("/api/v1/turn", json={"token": stale_tokens(app)[kind], "say": CRISIS})
+    assert res.status_code == 200 and res.get_json()["crisis"]
 
 
 # -- the live server: floods, malformed and slow requests, hoarded sockets -----------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, screenshot
+from test_browser_chat import type_and_send
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -76,10 +77,7 @@ def test_chat_state_types(live_server: Any, page: Any) -> None:
     click_option(page, "Help now")
     check(page, "crisis-overlay")
     click_option(page, "Carry on where I was")
-    page.get_by_label("Or type in your own words").fill("hmm")
-    count = page.locator("#log .msg.bot").count()
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    type_and_send(page, "hmm")
     animations_done(page)
     check(page, "not-sure-overlay")
     # a problem shown in place

@@ -43,8 +43,18 @@ def open_chat(page: Any, base: str) -> None:
 
 
 def choose(page: Any, label: str) -> None:
+    _press_and_wait(page, page.get_by_role("button", name=label, exact=True))
+
+
+def type_and_send(page: Any, text: str) -> None:
+    """Types in the box and sends, then waits for the chat's answer."""
+    page.get_by_label("Or type in your own words").fill(text)
+    _press_and_wait(page, page.get_by_role("button", name="Send"))
+
+
+def _press_and_wait(page: Any, button: Any) -> None:
     count = page.locator("#log .msg.bot").count()
-    page.get_by_role("button", name=label, exact=True).click()
+    button.click()
     page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
 
 
@@ -81,10 +91,7 @@ def test_help_now_and_carry_on(live_server: Any, page: Any) -> None:
 
 def test_typed_crisis_interrupts(live_server: Any, page: Any) -> None:
     open_chat(page, live_server.base)
-    page.get_by_label("Or type in your own words").fill("i just want to kms tbh")
-    count = page.locator("#log .msg.bot").count()
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    type_and_send(page, "i just want to kms tbh")
     assert "0800 1111" in last_bot_text(page)
     # the first screen: nowhere to carry on to, so only Back (to the welcome)
     assert page.get_by_role("button", name="Carry on where I was").count() == 0

@@ -12,12 +12,14 @@ from html import unescape
 from typing import Any
 
 import pytest
+from conftest import engine_of
 from flask import Flask
 from paths import Path, walk
-from test_schools import NO_REFERRAL_PATH
+from test_schools import NO_REFERRAL_PATH, drive_no_referral
 
 from app.engine import Engine
 from app.engine.tokens import HISTORY_LIMIT
+from app.engine.trail import trail
 from app.schools import record
 
 DSL = "school_dsl_incident"
@@ -37,8 +39,9 @@ FIELDS = (
 INFORMING = {"wales_route", "viewing_rules"}
 
 
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["safechat"]["engine"]
+def record_for(engine: Engine, token: str) -> record.Record | None:
+    """The record as the page builds it, from what it read its token as."""
+    return record.build(engine, engine.tokens.load(token))
 
 
 def choose_all(api: Any, choices: list[str], locale: str = "en") -> dict[str, Any]:
@@ -48,31 +51,6 @@ def choose_all(api: Any, choices: list[str], locale: str = "en") -> dict[str, An
         status, turn = api({"token": turn["token"], "choose": c})
         assert status == 200, (c, turn)
     return turn
-
-
-NO_REFERRAL = [
-    "england",
-    "no",
-    "no",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "noted",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "no",
-    "noted",
-    "no",
-    "no",
-    "no",
-    "no",
-    "no",
-    "noted",
-    "not_yet",
-]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +66,7 @@ def test_every_outcome_has_a_record_of_the_path_taken(app: Flask, dsl_paths: lis
     outcomes = 0
     for p in dsl_paths:
         last = p.turns[-1]
-        rec = record.build(engine, last["token"])
+        rec = record_for(engine, last["token"])
         if last.get("print") != "record":
             assert rec is None, p.states  # Scotland, Northern Ireland: signposts, no record
             continue
@@ -111,13 +89,41 @@ def test_every_outcome_has_a_record_of_the_path_taken(app: Flask, dsl_paths: lis
     assert outcomes > 100
 
 
+def test_the_page_trail_and_the_record_tell_the_same_answers(app: Flask, dsl_paths: list[Path]) -> None:
+    """The conversation so far on the page (trail) and the printed record
+    name the same option for every step, on every path: both ask the one
+    rule (app/engine/trail.py). Yes and No that go on to the same question
+    (how many have it, consent, vulnerability...) are told apart by the answers."""
+    engine = engine_of(app)
+    compared = 0
+    for p in dsl_paths:
+        last = p.turns[-1]
+        rec = record_for(engine, last["token"])
+        if rec is None:
+            continue
+        c = engine.tokens.load(last["token"])
+        shown = trail(engine, c)
+        assert len(shown) == len(c.history)
+        said = {state: step["chose"] for (_, state), step in zip(c.history, shown, strict=True)}
+        for e in rec.entries:
+            if e.state in said and not e.note:
+                assert said[e.state] == e.answer, (p.choices, e.state)
+                compared += 1
+        # and both say what the person pressed
+        for state, choice in zip(p.states, p.choices, strict=False):
+            if state in said:
+                turn = p.turns[p.states.index(state)]
+                assert said[state] == next(o["label"] for o in turn["options"] if o["id"] == choice)
+    assert compared > 1000
+
+
 def test_a_review_longer_than_the_token_history_is_recorded_whole(app: Flask, api: Any) -> None:
     """The token keeps the last 20 steps; the start is replayed from the answers."""
-    end = choose_all(api, NO_REFERRAL)
+    end = drive_no_referral(api)[-1]
     assert end["state"] == "school_response"
     c = engine_of(app).tokens.load(end["token"])
     assert len(c.history) == HISTORY_LIMIT and c.history[0][1] != "nation"
-    rec = record.build(engine_of(app), end["token"])
+    rec = record_for(engine_of(app), end["token"])
     assert rec is not None
     # every question asked on the way, which is the whole path but its outcome
     assert [e.state for e in rec.entries] == NO_REFERRAL_PATH[:-1]
@@ -134,7 +140,7 @@ def test_a_changed_answer_is_recorded_as_finally_given(app: Flask, api: Any) -> 
     answer as it stands (the browser's record also shows the change, with its time)."""
     end = choose_all(api, ["england", "no", "yes", "back", "no", "no", "no", "yes"])
     assert end["state"] == "refer_now"
-    rec = record.build(engine_of(app), end["token"])
+    rec = record_for(engine_of(app), end["token"])
     assert rec is not None
     assert [(e.state, e.answer) for e in rec.entries] == [
         ("nation", "England"),
@@ -149,10 +155,11 @@ def test_a_changed_answer_is_recorded_as_finally_given(app: Flask, api: Any) -> 
 
 def test_no_record_away_from_the_outcomes_or_for_a_bad_token(app: Flask, api: Any) -> None:
     engine = engine_of(app)
-    assert record.build(engine, choose_all(api, ["england"])["token"]) is None
-    assert record.build(engine, "not-a-token") is None
+    assert record_for(engine, choose_all(api, ["england"])["token"]) is None
+    page = app.test_client().get("/chat?t=not-a-token")
+    assert page.status_code == 200 and 'class="dsl-record filled"' not in page.get_data(as_text=True)
     _, staff = api({"start": STAFF})
-    assert record.build(engine, staff["token"]) is None
+    assert record_for(engine, staff["token"]) is None
 
 
 def test_british_time_with_its_zone() -> None:
@@ -202,7 +209,7 @@ def test_the_page_without_javascript_holds_the_record(app: Flask, api: Any, nati
 
 
 def test_the_no_referral_record_says_why_none(app: Flask, api: Any) -> None:
-    rec = record_html(page_for(app, choose_all(api, NO_REFERRAL)["token"]))
+    rec = record_html(page_for(app, drive_no_referral(api)[-1]["token"]))
     assert "No referral for now: the school responds." in rec
     assert "None of the five reasons for an immediate referral applies (all five answered No)" in rec
     # a "note the answer" question prints as a line to write on

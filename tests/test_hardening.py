@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import flask_cli
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -159,16 +160,8 @@ def test_the_daily_cap_keeps_no_address(tmp_path: Path) -> None:
     assert [r[0] for r in open_db(db).execute("SELECT day FROM report_quota")] == ["2026-12-01"]
 
 
-def flask_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def flask_in(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return flask_cli({**os.environ, "SAFECHAT_INSTANCE_DIR": str(tmp_path)}, *args)
 
 
 def test_held_reports_wait_for_release(tmp_path: Path) -> None:
@@ -187,9 +180,9 @@ def test_held_reports_wait_for_release(tmp_path: Path) -> None:
     status = client.post("/api/v1/hash-reports/status", json={"case_reference": ref, "pin": PIN})
     assert status.get_json()["status"] == "Pending"
 
-    listed = flask_cli(tmp_path, "reports", "pending")
+    listed = flask_in(tmp_path, "reports", "pending")
     assert listed.returncode == 0 and ref in listed.stdout and other["case_reference"] not in listed.stdout
-    released = flask_cli(tmp_path, "reports", "release", ref.lower(), other["case_reference"])
+    released = flask_in(tmp_path, "reports", "release", ref.lower(), other["case_reference"])
     assert ref in released.stdout and "no pending report" in released.stderr and released.returncode == 1
     assert exported(client) == {MD5: "Active"}  # the withdrawn one never leaves
     status = client.post("/api/v1/hash-reports/status", json={"case_reference": ref, "pin": PIN})

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 import socketio as sio_client
-from flask import Flask
+from conftest import limited_app
 
-from app import create_app
 from app import socketio as server_socketio
 
 
@@ -72,17 +71,6 @@ def test_typed_text_ip_and_user_agent_are_never_kept(tmp_path: Path) -> None:
     log = (tmp_path / "server.log").read_text()
     assert "POST /" not in log and "GET /" not in log  # no access log at all
     assert (tmp_path / "safechat.db").exists()
-
-
-def limited_app(tmp_path: Path, per_conn: str, per_client: str) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path),
-            "RATE_PER_CONNECTION": per_conn,
-            "RATE_PER_CLIENT": per_client,
-        }
-    )
 
 
 def test_socket_rate_limit_per_connection(tmp_path: Path) -> None:

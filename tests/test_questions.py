@@ -94,15 +94,12 @@ def test_a_young_person_is_never_offered_a_parents_or_school_conversation(app: A
 
 def test_in_chromium_the_answer_then_carry_on(live_server: Any, page: Any) -> None:
     from conftest import screenshot
-    from test_browser_chat import choose, last_bot_text, open_chat
+    from test_browser_chat import choose, last_bot_text, open_chat, type_and_send
 
     open_chat(page, live_server.base)
     choose(page, "I'm under 18")
     choose(page, "Someone is threatening to share my nudes")
-    page.get_by_label("Or type in your own words").fill("i already paid him 50 and he wants more")
-    count = page.locator("#log .msg.bot").count()
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    type_and_send(page, "i already paid him 50 and he wants more")
     assert "don't pay" in last_bot_text(page).lower()
     assert page.get_by_role("button", name="Help now", exact=True).first.is_visible()
     screenshot(page, "chat-question-answered")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import screenshot
 from flask.testing import FlaskClient
-from test_browser_chat import last_bot_text, open_chat
+from test_browser_chat import last_bot_text, open_chat, type_and_send
 from test_transports import form_turn, hidden_token, socket_act
 
 UNCLEAR_EN = "i cant cope with this"
@@ -74,10 +74,7 @@ def test_with_plain_forms_in_welsh(api: Any, client: FlaskClient) -> None:
 
 def test_in_chromium(live_server: Any, page: Any) -> None:
     open_chat(page, live_server.base)
-    page.get_by_label("Or type in your own words").fill(UNCLEAR_EN)
-    count = page.locator("#log .msg.bot").count()
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_function("n => document.querySelectorAll('#log .msg.bot').length > n", arg=count)
+    type_and_send(page, UNCLEAR_EN)
     assert QUESTION_EN in last_bot_text(page)
     screenshot(page, "chat-safety-question")
     count = page.locator("#log .msg.bot").count()

@@ -12,6 +12,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import pytest
+from conftest import engine_of
 from flask import Flask
 from paths import Path, walk
 
@@ -97,10 +98,6 @@ RISK_REFERRALS = ("consent", "ages", "vulnerability")
 def engine() -> Engine:
     """The engine alone, for the tests that need no transport."""
     return Engine(ROOT / "flows", ROOT / "content", "s" * 40)
-
-
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["safechat"]["engine"]
 
 
 def own(turn: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import flask_cli
 
-from app import create_app
+from app import create_app, settings
 from app.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,14 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def flows_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`flask flows check` as an author runs it, with these settings."""
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "flows", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return flask_cli(env, "flows", "check")
 
 
 def test_development_key_is_made_once_and_kept(tmp_path: Path) -> None:
@@ -175,3 +169,34 @@ def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path)
     env = {**os.environ, "SAFECHAT_CONTENT_DIR": str(content), "SAFECHAT_INSTANCE_DIR": str(tmp_path)}
     check = flows_check(env)
     assert check.returncode == 1 and "agreement_rules.yaml" in check.stderr
+
+
+@pytest.mark.parametrize("where", ["environment", "override"])
+def test_the_environment_is_checked_once_by_one_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """SAFECHAT_ENV, or an override of it, goes through `environment` once,
+    and a wrong value is refused in the same words either way (there were two
+    checks, with different words)."""
+    calls: list[object] = []
+    check = settings.environment
+
+    def counted(raw: str) -> str:
+        calls.append(raw)
+        return check(raw)
+
+    monkeypatch.setattr(settings, "environment", counted)
+    overrides = {"INSTANCE_DIR": str(tmp_path)}
+    if where == "environment":
+        monkeypatch.setenv("SAFECHAT_ENV", "production")
+    else:
+        overrides["ENV"] = "production"
+    assert settings.load({**overrides, "SECRET_KEY": "k" * 64})["ENV"] == "production"
+    assert calls == ["production"]
+    if where == "environment":
+        monkeypatch.setenv("SAFECHAT_ENV", "live")
+    else:
+        overrides["ENV"] = "live"
+    with pytest.raises(SettingsError) as refused:
+        settings.load(overrides)
+    assert str(refused.value) == "SAFECHAT_ENV must be development or production (exactly, in lower case)"

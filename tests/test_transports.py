@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from unittest import mock
 
 import pytest
 from flask.testing import FlaskClient
+
+from app.engine.tokens import Tokens
 
 TURN_KEYS = {
     "token",
@@ -255,3 +258,28 @@ def test_cross_origin_socket_refused(client: FlaskClient) -> None:
     assert client.get(handshake, headers={"Origin": "https://evil.example"}).status_code == 400
     ok = client.get(handshake, headers={"Origin": "http://localhost"})
     assert ok.status_code == 200 and b"sid" in ok.data
+
+
+def test_a_page_reads_its_token_once(app: Any, client: FlaskClient) -> None:
+    """At the DSL review's outcome the step, the steps so far and the printed
+    record all need the conversation: the page reads its token once (it read
+    it three times). A form post that meets a problem reads it once too, and
+    so does the page it sends the browser to."""
+    engine = app.extensions["safechat"]["engine"]
+    turn = engine.step(None, {"start": "school_dsl_incident"})
+    for choice in ("england", "no", "no", "no", "no", "yes"):
+        turn = engine.step(turn.token, {"choose": choice})
+    assert turn.print == "record"
+    with mock.patch.object(Tokens, "load", autospec=True, side_effect=Tokens.load) as load:
+        html = client.get(f"/chat?t={turn.token}").get_data(as_text=True)
+        assert load.call_count == 1
+        assert 'class="dsl-record filled"' in html and 'class="msg you past"' in html
+        load.reset_mock()
+        res = client.post("/chat", data={"token": turn.token, "choose": "no_such_option"})
+        assert res.status_code == 303 and load.call_count == 1
+        load.reset_mock()
+        html = client.get(res.headers["Location"]).get_data(as_text=True)
+        assert load.call_count == 1 and 'class="dsl-record filled"' in html
+        load.reset_mock()  # a token that can't be used is read once to say so, too
+        res = client.post("/api/v1/turn", json={"token": turn.token[:-3] + "AAA", "choose": "no"})
+        assert res.get_json()["error"]["code"] == "bad_token" and load.call_count == 1

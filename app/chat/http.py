@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from .. import strict_json
 from ..engine import Engine
+from ..engine.tokens import Conversation
 from ..engine.trail import trail
 from . import bp
 from .turns import Turns
@@ -52,13 +53,15 @@ def chat_page() -> str:
     Accept-Language), or, with ?t=, the step a token is at: where a form
     post sends the browser, so history holds pages that can be reloaded.
     Not rate-limited: a page always renders (showing a step is cheap), also
-    for someone whose address is over its limit."""
+    for someone whose address is over its limit. Re-showing a step is not a
+    move, so nothing is counted; the token is read once, and the steps so
+    far and the DSL's record are drawn from what it was read as."""
     token = request.args.get("t")
     if token:
-        turn, ok = take_turn({"token": token}, limited=False)  # re-showing a step, not a move
-        if ok:
-            return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]),
-                               ask=request.args.get("ask"))
+        turn, c = engine().show(token)
+        if c is not None:
+            problem = _problem(request.args.get("problem"), turn["locale"])
+            return render_chat(turn, problem, ask=request.args.get("ask"), conversation=c)
         return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
     turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
@@ -75,17 +78,21 @@ def chat_post() -> Response | tuple[str, int]:
     raw = {k: request.form[k] for k in FORM_FIELDS if request.form.get(k)}
     if "say" in request.form and "choose" not in raw and "say" not in raw:
         raw["say"] = request.form["say"]  # an empty box is a problem to explain, not a reload
-    if raw.get("choose") == "start_again" and raw.get("token") and not request.form.get("sure"):
-        return _to_chat(raw["token"], ask="start_again")  # ask before wiping the conversation
+    # Ask before wiping the conversation; but typed words go to the engine
+    # first whatever else came with them, to be checked for danger.
+    asks_restart = raw.get("choose") == "start_again" and raw.get("token") and "say" not in raw
+    if asks_restart and not request.form.get("sure"):
+        return _to_chat(raw["token"], ask="start_again")
     result, ok = take_turn(raw)
     if ok:
         return _to_chat(result["token"])
     code = result["error"]["code"]
     if code == "rate_limited":  # don't spend another turn re-showing the page
         return render_template("error.html", status=429, message=result["error"]["message"]), 429
-    # Stay where we were and say why; a token that can't be used starts afresh.
-    where, still_ok = engine().act({"token": raw["token"]}) if raw.get("token") else ({}, False)
-    return _to_chat(where["token"] if still_ok else None, problem=code)
+    # Stay where we were and say why; a token that can't be used starts afresh
+    # (the page reading it says so, if the problem was another).
+    unusable = "options" in result["error"]  # only a token that can't be used offers Start again
+    return _to_chat(None if unusable else raw.get("token"), problem=code)
 
 
 def _page_locale() -> str:
@@ -106,12 +113,17 @@ def _to_chat(token: str | None, problem: str | None = None, ask: str | None = No
 
 
 def render_chat(
-    turn: dict[str, Any], problem: dict[str, Any] | None = None, fresh: bool = False, ask: str | None = None
+    turn: dict[str, Any],
+    problem: dict[str, Any] | None = None,
+    fresh: bool = False,
+    ask: str | None = None,
+    conversation: Conversation | None = None,
 ) -> str:
     """`fresh`: a new conversation drawn for a GET, which a script may replace
-    with the conversation this tab already had. The steps before this one are
-    drawn from the token, so the conversation so far stays on screen."""
-    past = [] if fresh else trail(engine(), engine().tokens.load(turn["token"]))
+    with the conversation this tab already had. Otherwise `conversation` is
+    what the turn's token was read as: the steps before this one are drawn
+    from it, so the conversation so far stays on screen."""
+    past = trail(engine(), conversation) if conversation is not None else []
     with force_locale(turn["locale"]):  # the conversation's language, not the browser's
         return render_template(
             "chat.html",
@@ -120,5 +132,6 @@ def render_chat(
             problem=problem,
             locale=turn["locale"],
             fresh=fresh,
+            conversation=conversation,
             ask=ask if ask == "start_again" else None,
         )

@@ -20,10 +20,11 @@ _KEYS = {"token", "choose", "say", "start", "locale"}
 class Problem(Exception):
     """A request the conversation cannot take; it stays where it was."""
 
-    def __init__(self, code: str, *, restart: bool = False):
+    def __init__(self, code: str, *, restart: bool = False, locale: str | None = None):
         super().__init__(code)
         self.code = code
         self.restart = restart  # offer "start again" (the token can't be used)
+        self.locale = locale  # the conversation's language, where reading its token told it
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,18 @@ def bounded(text: str) -> str:
     text composed again), so the cut loses only the tail."""
     decomposed = unicodedata.normalize("NFKD", text)
     return text if len(decomposed) <= MAX_SAY_NORMALISED else decomposed[:MAX_SAY_NORMALISED]
+
+
+def typed(raw: Any) -> str | None:
+    """The words a person typed, read before anything else about the action
+    is checked (a malformed action, too long a message, an unusable token),
+    so that words of danger are always seen; None if there are none. Cut
+    first to MAX_SAY_NORMALISED characters, which is all `bounded` could
+    keep, so an over-long message costs no more than a long ordinary one."""
+    text = raw.get("say") if isinstance(raw, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return bounded(text[:MAX_SAY_NORMALISED])
 
 
 def parse_action(raw: Any) -> Action:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import yaml
 from transitions import Machine
 
-from .actions import Action, Problem, parse_action
+from .actions import MAX_TOKEN, Action, Problem, parse_action, typed
 from .content import ContentError, Message, load_content, render_markdown
 from .flows import GLOBAL_ACTIONS, HANDOFFS, SAFETY_ANSWERS, Flow, FlowError, Option, load_flows
 from .predicates import PREDICATES, Predicate
@@ -145,6 +145,7 @@ class Engine:
         settings = yaml.safe_load((flows_dir / "_global.yaml").read_text(encoding="utf-8"))
         self.flows = load_flows(flows_dir, set(self.messages), predicates)
         self.settings = _check_settings(settings, self.flows, set(self.messages))
+        self.predicates = predicates  # also for telling, afterwards, which option was chosen (trail.py)
         self.machines = {fid: _FlowMachine(f, predicates) for fid, f in self.flows.items()}
         # "Step n of N": N is the highest step a flow numbers.
         self.step_totals = {
@@ -162,31 +163,60 @@ class Engine:
         """A raw client action → (Turn dict, True) or (Problem dict, False).
         Transports call this and nothing else."""
         try:
-            turn = self.step_action(parse_action(raw))
-            return turn.as_dict(), True
+            return self._act(raw).as_dict(), True
         except Problem as p:
-            return self.problem(p, self.locale_for(raw)), False
+            return self.problem(p, self.locale_for(raw, p)), False
 
-    def locale_for(self, raw: Any) -> str:
+    def show(self, token: str) -> tuple[dict[str, Any], Conversation | None]:
+        """The step a token is at, shown again (a page load), with the
+        conversation the token was read as, for the page to draw the
+        conversation so far from: a page reads its token once. (Problem,
+        None) if the token can't be used."""
+        try:
+            if len(token) > MAX_TOKEN:
+                raise Problem("bad_token", restart=True)
+            c = self._conversation(token)
+        except Problem as p:
+            return self.problem(p, p.locale or self.locales[0]), None
+        return self.turn(c).as_dict(), c
+
+    def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
+        return self._act({**action, "token": token})
+
+    def _act(self, raw: Any) -> Turn:
+        # Typed words are checked for danger before anything else about the
+        # action is: an expired or stale token, an unknown language or a
+        # malformed action must never stand between them and the crisis card.
+        danger = self._danger(raw)
+        if danger is not None:
+            return danger
+        return self._step_action(parse_action(raw))
+
+    def locale_for(self, raw: Any, problem: Problem | None = None) -> str:
         """The language to explain a problem in: the one asked for, else the
-        conversation's own (from its token), else the source language."""
+        conversation's own (the problem's, if reading the token told it, else
+        read from the token), else the source language."""
         if not isinstance(raw, dict):
             return self.locales[0]
         asked = raw.get("locale")
         if isinstance(asked, str) and asked in self.locales:
             return asked
-        token = raw.get("token")
-        if isinstance(token, str) and len(token) <= 4096:
-            try:
-                return self.tokens.load(token).locale
-            except (TokenExpired, TokenInvalid):
-                pass
-        return self.locales[0]
+        if problem is not None and (problem.locale is not None or problem.restart):
+            return problem.locale or self.locales[0]  # the token was read, and said what it could
+        return self._where(raw.get("token"))[1]
 
-    def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
-        return self.step_action(parse_action({**action, "token": token}))
+    def _where(self, token: Any) -> tuple[Conversation | None, str]:
+        """What a token still says: its conversation if it can go on (else
+        None), and its language, also from a token too old to go on with
+        (else the source language)."""
+        try:
+            c = self._conversation(token if isinstance(token, str) and len(token) <= MAX_TOKEN else None)
+        except Problem as p:
+            return None, p.locale or self.locales[0]
+        return c, c.locale
 
-    def step_action(self, a: Action) -> Turn:
+    def _step_action(self, a: Action) -> Turn:
+        """Only ever after `_danger` has seen the typed words (see `_act`)."""
         locale = self._locale(a.locale)
         if a.start is not None or (a.token is None and a.choose is None and a.say is None):
             return self._begin(a.start or self.settings["start"], locale or self.locales[0])
@@ -202,24 +232,31 @@ class Engine:
             raise
         if locale:
             c = c._replace(locale=locale)
-        if a.say is not None:
-            return self._say(c, a.say)
-        if a.choose is None:
-            return self.turn(c)  # just "where am I?": used when a client reconnects
-        return self._choose(c, a.choose)
+        try:
+            if a.say is not None:
+                return self._say(c, a.say)
+            if a.choose is None:
+                return self.turn(c)  # just "where am I?": used when a client reconnects
+            return self._choose(c, a.choose)
+        except Problem as p:  # explained in the conversation's language, without reading the token again
+            p.locale = p.locale or c.locale
+            raise
 
     def _conversation(self, token: str | None) -> Conversation:
         if token is None:
             raise Problem("no_token", restart=True)
         try:
             c = self.tokens.load(token)
-        except TokenExpired as exc:
-            raise Problem("expired_token", restart=True) from exc
+        except TokenExpired as exc:  # too old to go on with, but its language is still theirs
+            raise Problem("expired_token", restart=True, locale=self._known(exc.locale)) from exc
         except TokenInvalid as exc:
             raise Problem("bad_token", restart=True) from exc
-        if not self._still_exists(c):
-            raise Problem("bad_token", restart=True)  # a flow changed since this token was signed
+        if not self._still_exists(c):  # a flow changed since this token was signed
+            raise Problem("bad_token", restart=True, locale=self._known(c.locale))
         return c
+
+    def _known(self, locale: str | None) -> str | None:
+        return locale if locale in self.locales else None
 
     def _still_exists(self, c: Conversation) -> bool:
         """Whether everything a signed token names is still here: its state,
@@ -239,32 +276,33 @@ class Engine:
         )
 
     def crisis_turn(self, raw: Any) -> dict[str, Any] | None:
-        """The crisis card (or the safety question) if `raw` is typed text
+        """The crisis card (or the safety question) if `raw` holds typed words
         that may mean danger, else None. Over a rate limit, typed crisis words
         are still answered: the check comes before the refusal
         (app/chat/turns.py)."""
-        try:
-            a = parse_action(raw)
-            if a.say is None or self.safety is None:
-                return None
-            try:
-                c = self._conversation(a.token)
-            except Problem:  # no usable token: a fresh conversation
-                c = self._new(self.settings["start"], self.locales[0])
-            c = c._replace(locale=self._locale(a.locale) or c.locale)
-        except Problem:
-            return None
-        turn = self._danger(c, a.say)
+        turn = self._danger(raw)
         return turn.as_dict() if turn is not None else None
 
-    def _danger(self, c: Conversation, text: str) -> Turn | None:
+    def _danger(self, raw: Any) -> Turn | None:
         """The crisis card (HEARD) or the safety question (ASK) when the words
-        may mean danger; None when they do not. Shared by every typed message
-        and by typed messages over a rate limit."""
-        assert self.safety is not None
+        typed in `raw` may mean danger; None when they do not, or when nothing
+        was typed. The one check of typed words, made first for every action
+        (`_act`) and for actions over a rate limit (`crisis_turn`), whatever
+        else is wrong with them. The card goes over the person's conversation
+        if its token can still be used, else over a fresh one in their
+        language: an expired token's language is still theirs."""
+        text = typed(raw)
+        if text is None or self.safety is None:
+            return None
         level = self.safety.check(text)
         if level is None:
             return None
+        c, locale = self._where(raw.get("token"))
+        if c is None:
+            c = self._new(self.settings["start"], locale)
+        asked = raw.get("locale")
+        if isinstance(asked, str) and asked in self.locales:
+            c = c._replace(locale=asked)
         return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD if level == "crisis" else ASK))
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
@@ -325,9 +363,7 @@ class Engine:
     def _say(self, c: Conversation, text: str) -> Turn:
         if self.safety is None:
             raise Problem("text_not_understood")
-        danger = self._danger(c, text)
-        if danger is not None:  # a "No" to the question goes back to where they were
-            return danger
+        # Words of danger never get here: `_act` has already answered them.
         c = c._replace(steps=c.steps + 1)
         audience = self.flows[c.flow].audience
         if audience == "welcome":  # the welcome flow records who the person said they are

@@ -48,7 +48,12 @@ def _step(item: str, flow: str) -> tuple[str, str]:
 
 
 class TokenExpired(Exception):
-    pass
+    """A token we signed, too old to go on with. Its language is still the
+    person's: `locale` (None if it can't be read), for what they are told next."""
+
+    def __init__(self, locale: str | None = None):
+        super().__init__()
+        self.locale = locale
 
 
 class TokenInvalid(Exception):
@@ -107,7 +112,7 @@ class Tokens:
         try:
             d = self._s.loads(token, max_age=self.max_age)
         except SignatureExpired as exc:
-            raise TokenExpired from exc
+            raise TokenExpired(_locale_of(self._s, exc.payload)) from exc
         except BadData as exc:
             raise TokenInvalid from exc
         try:
@@ -123,3 +128,13 @@ class Tokens:
             )
         except (KeyError, TypeError, ValueError) as exc:  # signed by us, but an older shape
             raise TokenInvalid from exc
+
+
+def _locale_of(serializer: URLSafeTimedSerializer, payload: Any) -> str | None:
+    """The language in a signed but expired token's payload (the signature
+    was checked before its age was)."""
+    try:
+        locale = serializer.load_payload(payload).get("l")
+    except (BadData, AttributeError):
+        return None
+    return locale if isinstance(locale, str) else None

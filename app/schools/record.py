@@ -12,22 +12,22 @@ same page and never sends it anywhere.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from babel.dates import format_datetime
 
 from ..engine import Engine
-from ..engine.flows import Flow, Option
-from ..engine.predicates import PREDICATES
-from ..engine.tokens import Conversation, TokenExpired, TokenInvalid
+from ..engine.flows import Flow
+from ..engine.school_predicates import any_referral_criterion, refer_in_wales
+from ..engine.tokens import Conversation
+from ..engine.trail import path_to
 
-DSL_FLOW = "school_dsl_incident"
-REFER_STATES = ("refer_now", "refer_now_wales")
+# The review's single decision point (app/engine/school_predicates.py): the
+# outcomes its branches go to are the referrals, whatever the flow names them.
+REFERRAL_DECISIONS = {any_referral_criterion.__name__, refer_in_wales.__name__}
 # The option that moves on from a "note the answer" question: the answer is the
 # DSL's own note (typed in the browser, or written on the printout).
 NOTE_OPTION = "noted"
@@ -76,62 +76,27 @@ def question_of(engine: Engine, flow: Flow, state: str, locale: str) -> str | No
     return bold[-1].rstrip(".") if bold else None
 
 
-def _matches(opt: Option, answers: Mapping[str, Any]) -> bool:
-    return all(answers.get(k) == v for k, v in opt.set.items())
+def referrals(flow: Flow) -> set[str]:
+    """The outcomes that refer: where the decision point's branches go."""
+    return {
+        br.go
+        for st in flow.states.values()
+        for opt in st.options
+        for br in opt.branches
+        if br.when in REFERRAL_DECISIONS
+    }
 
 
-def _goes(opt: Option, answers: Mapping[str, Any]) -> str | None:
-    for br in opt.branches:
-        if br.when is None or PREDICATES[br.when](answers):
-            return br.go
-    return None
-
-
-def path_to(flow: Flow, c: Conversation) -> list[tuple[str, Option]]:
-    """The (state, option chosen) steps from the flow's start to where the
-    conversation is. The token's history is the trail (Back removes steps
-    from it), but it keeps only the last 20 steps: the part before it is
-    replayed from the answers, which decide every branch there."""
-    trail: list[str] = []
-    for f, s in reversed(c.history):
-        if f != flow.id:
-            break
-        trail.insert(0, s)
-    trail.append(c.state)
-    steps: list[tuple[str, Option]] = []
-    state = flow.start
-    while state != trail[0]:  # replay the part the history no longer holds
-        opts = [o for o in flow.states[state].options if o.flow is None]
-        chosen = next((o for o in opts if o.set and _matches(o, c.answers)), None) or next(
-            (o for o in opts if not o.set), None
-        )
-        nxt = _goes(chosen, c.answers) if chosen else None
-        if chosen is None or nxt is None or len(steps) > len(flow.states):
-            return []  # not a path this flow could have taken: print no answers rather than wrong ones
-        steps.append((state, chosen))
-        state = nxt
-    for here, nxt in itertools.pairwise(trail):
-        options = flow.states[here].options
-        chosen = next((o for o in options if _matches(o, c.answers) and _goes(o, c.answers) == nxt), None)
-        if chosen is None:
-            return []
-        steps.append((here, chosen))
-    return steps
-
-
-def build(engine: Engine, token: str, now: dt.datetime | None = None) -> Record | None:
-    """The record for a conversation at one of the DSL review's outcomes; None
-    anywhere else (or for a token that does not load)."""
-    try:
-        c = engine.tokens.load(token)
-    except (TokenExpired, TokenInvalid):  # the page explains its own problem
-        return None
+def build(engine: Engine, c: Conversation, now: dt.datetime | None = None) -> Record | None:
+    """The record for a conversation at one of the DSL review's outcomes (a
+    state that prints a record); None anywhere else. `c` is what the page
+    read its token as: the token is not read again."""
     flow = engine.flows.get(c.flow)
-    if c.flow != DSL_FLOW or flow is None or flow.states[c.state].print != "record":
+    if flow is None or flow.states[c.state].print != "record":
         return None
     translate = engine.translate
-    rec = Record(nation=None, refer=c.state in REFER_STATES)
-    for state, opt in path_to(flow, c):
+    rec = Record(nation=None, refer=c.state in referrals(flow))
+    for state, opt in path_to(engine, flow, c):
         question = question_of(engine, flow, state, c.locale)
         if question is None or opt.id == INFORM_OPTION:
             continue
