@@ -19,6 +19,8 @@ UNCLEAR_EN = "i cant cope with this"
 UNCLEAR_CY = "dwi'n teimlo'n anobeithiol"
 QUESTION_EN = "in danger right now?"
 QUESTION_CY = "mewn perygl ar hyn o bryd?"
+ADULTS_EN = "Is anyone in danger right now?"
+ADULTS_CY = "Ydy unrhyw un mewn perygl ar hyn o bryd?"
 
 
 def test_the_detector_asks_about_these_words(app: Any) -> None:
@@ -99,3 +101,30 @@ def test_in_chromium_without_javascript_in_welsh(live_server: Any, browser: Any)
     assert page.locator("#log .msg.bot").last.inner_text() == before
     assert page.get_by_role("button", name="Nac ydw", exact=True).count() == 0
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "locale", "question", "labels"),
+    [
+        ("parent_child_targeted", "en", ADULTS_EN, ["Yes, someone is", "No, no one is"]),
+        ("school_staff_first_response", "en", ADULTS_EN, ["Yes, someone is", "No, no one is"]),
+        ("parent_child_targeted", "cy", ADULTS_CY, ["Ydy, mae rhywun", "Nac ydy, neb"]),
+    ],
+)
+def test_parents_and_staff_are_asked_whether_anyone_is_in_danger(
+    api: Any, client: FlaskClient, start: str, locale: str, question: str, labels: list[str]
+) -> None:
+    """A parent or teacher writing about a child is not asked whether they
+    will hurt themselves: whether anyone is in danger, the child included.
+    The answers mean the same (yes and not sure: urgent help), over the API
+    and on a plain form."""
+    _, here = api({"start": start, "locale": locale})
+    words = UNCLEAR_CY if locale == "cy" else UNCLEAR_EN
+    _, asked = api({"token": here["token"], "say": words})
+    assert asked["safety_check"] and question in asked["messages"][-1]["text"]
+    assert [o["label"] for o in asked["options"][:2]] == labels
+    assert [o["id"] for o in asked["options"][:3]] == ["safe_yes", "safe_no", "safe_unsure"]
+    _, after = api({"token": asked["token"], "choose": "safe_unsure"})
+    assert after["crisis"]
+    status, html = form_turn(client, {"token": here["token"], "say": words})
+    assert status == 200 and question in html and labels[0] in html

@@ -54,6 +54,7 @@ ANSWER = "answer:"
 # be trusted with words of despair ("dwi'n teimlo'n anobeithiol" started the
 # unwanted-image flow).
 ASK = "ask"
+ADULT_AUDIENCES = ("parents", "schools")
 
 
 # Translates a label or paragraph for a locale; identity for the source language.
@@ -382,8 +383,15 @@ class Engine:
 
     # -- rendering -----------------------------------------------------------------
 
-    def _global_option(self, oid: str, locale: str) -> dict[str, Any]:
-        return {"id": oid, "label": self.translate(locale, self.settings["labels"][oid]), "global": True}
+    def _global_option(self, oid: str, locale: str, adults: bool = False) -> dict[str, Any]:
+        adult = adults and oid in SAFETY_ANSWERS
+        labels = self.settings["adult_labels" if adult else "labels"]
+        return {"id": oid, "label": self.translate(locale, labels[oid]), "global": True}
+
+    def _for_adults(self, c: Conversation) -> bool:
+        """Is this a parent's or a school's conversation? Their safety question
+        asks whether anyone is in danger, not whether they will hurt themselves."""
+        return self.flows[c.flow].audience in ADULT_AUDIENCES
 
     def _offered(self, c: Conversation) -> list[tuple[str, str | None]]:
         """What a person may choose now, in order: (id, source-language label),
@@ -411,7 +419,7 @@ class Engine:
 
     def _options(self, c: Conversation) -> list[dict[str, Any]]:
         return [
-            self._global_option(oid, c.locale)
+            self._global_option(oid, c.locale, self._for_adults(c))
             if label is None
             else {"id": oid, "label": self.translate(c.locale, label)}
             for oid, label in self._offered(c)
@@ -447,7 +455,7 @@ class Engine:
         elif c.overlay == HEARD:  # what they told us is acknowledged first
             ids = [*self.settings["heard"], *self.settings["help_now"]]
         elif _asking(c):
-            ids = self.settings["safety_check"]
+            ids = self.settings["safety_check_adults" if self._for_adults(c) else "safety_check"]
         elif _answering(c):
             ids = [str(c.overlay)[len(ANSWER) :]]
         elif isinstance(c.overlay, tuple):
@@ -487,7 +495,7 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         raise FlowError([f"{where}: must be a mapping"])
     if raw.get("start") not in flows:
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
-    for key in ("help_now", "heard", "not_sure", "safety_check"):
+    for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults"):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")
@@ -495,6 +503,8 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         problems += [f"{where}: {key}: unknown content id '{i}'" for i in ids if i not in content]
     labels = raw.get("labels") or {}
     problems += [f"{where}: labels: missing '{g}'" for g in GLOBAL_ACTIONS if g not in labels]
+    adult_labels = raw.get("adult_labels") or {}
+    problems += [f"{where}: adult_labels: missing '{g}'" for g in SAFETY_ANSWERS if g not in adult_labels]
     codes = [i for i in content if i.startswith("common.problems.")]
     if "common.problems.bad_request" not in codes:
         problems.append("content: common/problems/bad_request.md is missing")

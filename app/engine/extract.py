@@ -38,6 +38,8 @@ def extract_flows(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: 
         found.append((data["title"], "flow title"))
     for label in (data.get("labels") or {}).values():  # _global.yaml
         found.append((str(label), "action offered in every state"))
+    for label in (data.get("adult_labels") or {}).values():  # _global.yaml
+        found.append((str(label), "answer to the adults' safety question"))
     for sid, state in (data.get("states") or {}).items():
         for opt in (state or {}).get("options") or []:
             if isinstance(opt, dict) and isinstance(opt.get("label"), str):
