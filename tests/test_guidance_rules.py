@@ -95,9 +95,24 @@ def test_a_limited_hours_number_without_its_hours_is_found(allow: Allowlist, bod
 @pytest.mark.parametrize(
     "body",
     [
+        "Call **Samaritans** on [116 123](tel:116123), 9am to 5pm.",
+        "- **Childline**: [0800 1111](tel:08001111), Monday to Friday, 10am to 4pm",
+        "Text SHOUT to [85258](sms:85258) until midnight.",
+    ],
+)
+def test_a_line_open_all_day_shown_with_opening_times_is_found(allow: Allowlist, body: str) -> None:
+    out = found(check_hours(message(body), "x.md", allow, "content/allowlist.yaml"))
+    assert out and all("is open all day (GUIDANCE §5) but is shown with opening times" in f for f in out), out
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         "Call [0808 800 5000](tel:08088005000), Monday to Friday 8am to 10pm, weekends 9am to 6pm.",
         "- Call [0345 6000 459](tel:03456000459), Monday to Friday, 10am to 4pm.",
         "Childline is open 24 hours: [0800 1111](tel:08001111). Samaritans: [116 123](tel:116123).",
+        "NSPCC: [0808 800 5000](tel:08088005000) (Monday to Friday 8am to 10pm, weekends 9am to 6pm). "
+        "To report a crime, call the police on [101](tel:101).",
     ],
 )
 def test_numbers_with_their_hours_or_open_all_day_pass(allow: Allowlist, body: str) -> None:

@@ -262,6 +262,10 @@ def check_contacts(msg: Message, where: str, allow: Allowlist, allow_where: str)
     return [Finding(where, line) for line in dict.fromkeys(out)]
 
 
+# "8am", "10 pm", "9.30am", "midnight": an opening time.
+CLOCK_TIME = re.compile(r"\b\d{1,2}(?:[.:]\d{2})? ?(?:am|pm)\b|\bmidnight\b")
+
+
 def _number_in(number: str, line: str) -> bool:
     """`number` written in `line` as a whole number (not the middle of a longer one)."""
     return re.search(rf"(?<![\d])(?<!\d )(?<!\d-){re.escape(number)}(?![\d])(?! \d)", line) is not None
@@ -271,14 +275,29 @@ def check_hours(msg: Message, where: str, allow: Allowlist, allow_where: str) ->
     """A helpline that is not open all day, every day (GUIDANCE.md §5: the
     Professionals Online Safety Helpline, the Revenge Porn Helpline, the NSPCC's
     phones, Meic) is shown with its hours, on the same line, as the allowlist
-    writes them: someone in trouble at 9pm should not ring a line that is shut."""
+    writes them: someone in trouble at 9pm should not ring a line that is shut.
+    And a line open all day (every number the allowlist gives no hours: Childline,
+    Samaritans, Shout, 999, 101, 111) is never shown with opening times, unless a
+    number with limited hours shares the line: someone at 9pm should not think
+    it is shut."""
     out = []
     for line in msg.text.splitlines():
         flat = " ".join(line.split()).lower()
-        for number, hours in allow.hours.items():
-            if _number_in(number, line) and hours.lower() not in flat:
+        limited = [number for number in allow.hours if _number_in(number, line)]
+        for number in limited:
+            hours = allow.hours[number]
+            if hours.lower() not in flat:
                 out.append(
                     Finding(where, f"'{number}' is shown without its hours ('{hours}', {allow_where})")
+                )
+        if limited or not CLOCK_TIME.search(flat):
+            continue
+        for number in sorted(allow.written - set(allow.hours)):
+            if _number_in(number, line):
+                out.append(
+                    Finding(
+                        where, f"'{number}' is open all day (GUIDANCE §5) but is shown with opening times"
+                    )
                 )
     return out
 
