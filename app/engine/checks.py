@@ -13,8 +13,9 @@ Loading (``content.py``, ``flows.py``) already refuses a file without a known
 - *Help now* is one tap away in every state of every flow (asked of the engine);
 - helplines with limited hours are shown with them, and lines open all day never
   with opening times; screenshot advice says not to screenshot the picture
-  itself; our fingerprint page is never called Report Remove; a sextortion flow for young people or parents offers urgent help and
-  "this can be sorted out" in its first step;
+  itself; our fingerprint page is never called Report Remove; a sextortion
+  flow for young people or parents offers urgent help and "this can be sorted
+  out" in its first step;
 - facts the guidance corrected stay corrected (GUIDANCE.md, re-checked 30 November
   2026): no "most boys", Take It Down never "for sites outside the UK", CEOP never
   anonymous (and a link to it says so), Report Remove never needs ID, and "stop
