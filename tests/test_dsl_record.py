@@ -30,7 +30,7 @@ FIELDS = (
     "Pupil identifier (the school's own)",
     "Decision",
     "Reason",
-    "Referred to (police, children's social care, with reference numbers)",
+    "Referred to (police, children's social care or children's services, with reference numbers)",
     "Parents or carers told (when, or why not)",
     "Actions (who, by when)",
     "Review date",

@@ -164,7 +164,7 @@ def test_talk_intro_says_why_it_matters(all_paths: dict[str, list[FlowPath]]) ->
         "learn",
         "know",
         "self-generated",
-        "most of the child abuse images",
+        "most common kind of child abuse image",  # GUIDANCE §2: the most common form, not most
         "7 to 10",
         "groomed",
         "never the child's fault",

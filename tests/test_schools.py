@@ -592,7 +592,7 @@ def test_staff_do_not_list(api: Post) -> None:
     assert re.search(r"Don't ask the child to send it[^.]*download it\. That is against the law", text)
     assert "Don't delete it, and don't ask the child to delete it" in text
     assert re.search(r"Don't question the child about the details\. The safeguarding lead will do that", text)
-    assert "Don't tell other staff or any parents" in text
+    assert "Don't tell other staff, the young people involved or any parents" in text
     assert "Don't blame or shame the child" in text
 
 

@@ -682,6 +682,7 @@ def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:
             r"not your fault",
             r"don't have to prove your age",
             r"\b999\b",
+            r"Samaritans",  # urgent help in the first step (GUIDANCE §1)
         ],
         "hello",
     )
@@ -699,7 +700,6 @@ def test_over_18s_get_their_own_help_with_respect(api: Any) -> None:
             r"Don't delete anything",
             r"\b999\b",
             r"Take It Down",
-            r"Samaritans",
         ],
         "adult help",
     )

@@ -11,9 +11,17 @@ Loading (``content.py``, ``flows.py``) already refuses a file without a known
 - reading level (Flesch-Kincaid grade, via textstat) per audience: young
   people, welcome and common words ≤ 6, parents ≤ 8, schools ≤ 12;
 - *Help now* is one tap away in every state of every flow (asked of the engine);
-- helplines with limited hours are shown with them; screenshot advice says not
-  to screenshot the picture itself; our fingerprint page is never called Report
-  Remove; a young person's sextortion flow offers urgent help in its first step.
+- helplines with limited hours are shown with them, and lines open all day never
+  with opening times; screenshot advice says not to screenshot the picture
+  itself; our fingerprint page is never called Report Remove; a sextortion
+  flow for young people or parents offers urgent help and "this can be sorted
+  out" in its first step;
+- facts the guidance corrected stay corrected (GUIDANCE.md, re-checked 30 November
+  2026): no "most boys", Take It Down never "for sites outside the UK", CEOP never
+  anonymous (and a link to it says so), Report Remove never needs ID, and "stop
+  replying" comes before keeping evidence;
+- a translation keeps the English's numbers, hours and links (a wrong number in
+  Welsh is as bad as one in English).
 
 A finding is one line, ``content/en/x/y.md: …``; warnings don't fail the check.
 """
@@ -33,7 +41,7 @@ from markdown_it import MarkdownIt
 
 from .content import Message, load_sources
 from .engine import Engine
-from .flows import HANDOFFS, State
+from .flows import HANDOFFS, Flow, State
 from .paths import TooManyPaths, walk
 from .tokens import Conversation
 
@@ -255,6 +263,10 @@ def check_contacts(msg: Message, where: str, allow: Allowlist, allow_where: str)
     return [Finding(where, line) for line in dict.fromkeys(out)]
 
 
+# "8am", "10 pm", "9.30am", "midnight": an opening time.
+CLOCK_TIME = re.compile(r"\b\d{1,2}(?:[.:]\d{2})? ?(?:am|pm)\b|\bmidnight\b")
+
+
 def _number_in(number: str, line: str) -> bool:
     """`number` written in `line` as a whole number (not the middle of a longer one)."""
     return re.search(rf"(?<![\d])(?<!\d )(?<!\d-){re.escape(number)}(?![\d])(?! \d)", line) is not None
@@ -264,14 +276,29 @@ def check_hours(msg: Message, where: str, allow: Allowlist, allow_where: str) ->
     """A helpline that is not open all day, every day (GUIDANCE.md §5: the
     Professionals Online Safety Helpline, the Revenge Porn Helpline, the NSPCC's
     phones, Meic) is shown with its hours, on the same line, as the allowlist
-    writes them: someone in trouble at 9pm should not ring a line that is shut."""
+    writes them: someone in trouble at 9pm should not ring a line that is shut.
+    And a line open all day (every number the allowlist gives no hours: Childline,
+    Samaritans, Shout, 999, 101, 111) is never shown with opening times, unless a
+    number with limited hours shares the line: someone at 9pm should not think
+    it is shut."""
     out = []
     for line in msg.text.splitlines():
         flat = " ".join(line.split()).lower()
-        for number, hours in allow.hours.items():
-            if _number_in(number, line) and hours.lower() not in flat:
+        limited = [number for number in allow.hours if _number_in(number, line)]
+        for number in limited:
+            hours = allow.hours[number]
+            if hours.lower() not in flat:
                 out.append(
                     Finding(where, f"'{number}' is shown without its hours ('{hours}', {allow_where})")
+                )
+        if limited or not CLOCK_TIME.search(flat):
+            continue
+        for number in sorted(allow.written - set(allow.hours)):
+            if _number_in(number, line):
+                out.append(
+                    Finding(
+                        where, f"'{number}' is open all day (GUIDANCE §5) but is shown with opening times"
+                    )
                 )
     return out
 
@@ -330,6 +357,8 @@ def check_content(
         out += check_hours(msg, where, allow, allow_where)
         out += check_screenshot_caution(msg, where)
         out += check_not_called_report_remove(msg, where)
+        out += check_corrected_facts(msg, where)
+        out += check_stop_replying_first(msg, where)
         out += check_reading(msg, where)
     return out
 
@@ -532,27 +561,177 @@ def check_labels_not_report_remove(engine: Engine) -> list[Finding]:
 
 # Urgent help, as GUIDANCE.md §1 asks of the first message of any sextortion
 # conversation: 999, Childline and Samaritans (some young people targeted this
-# way have died).
+# way have died), as well as "this can be sorted out".
 URGENT_HELP = {"999": "999", "0800 1111": "Childline", "116 123": "Samaritans"}
+SORTED_OUT = re.compile(r"\bsorted out\b")
+# A flow about a sextortion happening now: "sextortion" in its id, or its title
+# says someone is blackmailing or threatening (not the parents' explainer).
+SEXTORTION_TITLE = re.compile(r"\b(blackmail|threaten)\w*", re.IGNORECASE)
+
+
+def is_sextortion_flow(flow: Flow) -> bool:
+    return flow.audience in ("youth", "parents") and (
+        "sextortion" in flow.id or SEXTORTION_TITLE.search(flow.title) is not None
+    )
 
 
 def check_urgent_help_first(engine: Engine) -> list[Finding]:
-    """A young person's sextortion flow (audience youth, "sextortion" in its id)
-    offers 999, Childline and Samaritans in the words of its first step."""
+    """A sextortion flow for young people or parents offers 999, Childline and
+    Samaritans, and says this can be sorted out, in the words of its first step."""
     out = []
     for flow in engine.flows.values():
-        if flow.audience != "youth" or "sextortion" not in flow.id:
+        if not is_sextortion_flow(flow):
             continue
+        where = f"{flow.path}: state '{flow.start}'"
         text = "\n".join(engine.messages[i].text for i in flow.states[flow.start].say)
         missing = [name for number, name in URGENT_HELP.items() if not _number_in(number, text)]
         if missing:
             out.append(
                 Finding(
-                    f"{flow.path}: state '{flow.start}'",
+                    where,
                     "the first step of a sextortion flow must offer urgent help; "
                     f"missing {', '.join(missing)}",
                 )
             )
+        if not SORTED_OUT.search(_flat(text)):
+            out.append(Finding(where, "the first step of a sextortion flow must say this can be sorted out"))
+    return out
+
+
+# -- facts the guidance corrected (GUIDANCE.md, re-checked 30 November 2026) -------
+#
+# Each pattern is a mistake the words once made, or one the guidance names.
+
+# §1: "a large proportion" of UK cases are boys 14-18, not "most"; all ages and genders.
+MOST_BOYS = re.compile(
+    r"(?<!\bnot )\b(most|mostly|the majority|nearly all|almost all)\b[^.!?\n]{0,40}\bboys\b"
+)
+# §1, §5: Take It Down covers pictures taken under 18 on platforms that take part,
+# in any country; it is not "for sites outside the UK".
+OUTSIDE_UK = re.compile(r"\b(outside|beyond) (of )?the uk\b|\b(non-uk|overseas) (sites|websites)\b")
+# §4: proving age with ID (Yoti) is optional.
+NEEDS = re.compile(r"\b(need|needs|must|have to|has to|required|requires)\b")
+ID_WORDS = re.compile(r"\b(id|identification|passport|yoti|prove your age)\b")
+# §1: "It is not possible to report to CEOP anonymously": a link to it says so.
+CEOP_LINK = "ceop.police.uk/safety-centre"
+NOT_ANONYMOUS = re.compile(
+    r"\bnot anonymous\b|\bnot possible to report to ceop anonymously\b|\bwithout giving your details\b"
+)
+
+
+def _said(sentence: str, m: re.Match[str]) -> bool:
+    """The match is said, not denied: no negation before it in its part of the sentence."""
+    return not NEGATION.search(RESET.split(sentence[: m.start()])[-1])
+
+
+def corrected_facts(text: str, hrefs: Iterable[str] = ()) -> list[str]:
+    """What in `text` (plain) and its links contradicts a corrected fact, one line each."""
+    flat = _flat(text)
+    out = []
+    if MOST_BOYS.search(flat):
+        out.append(
+            "says most victims are boys: GUIDANCE §1 says 'a large proportion' of UK cases are "
+            "boys 14-18, and all ages and genders are targeted"
+        )
+    if "take it down" in flat and OUTSIDE_UK.search(flat):
+        out.append(
+            "ties Take It Down to sites outside the UK: it is for pictures taken under 18, "
+            "in any country, on platforms that take part (GUIDANCE §1)"
+        )
+    sentences = _sentences(text)
+    if "ceop" in flat:
+        for sentence in sentences:
+            for m in re.finditer(r"\banonymous(ly)?\b", sentence):
+                if _said(sentence, m):
+                    out.append(
+                        f"says CEOP reports can be anonymous: they are not (GUIDANCE §1): {sentence!r}"
+                    )
+    if any(CEOP_LINK in h.lower() for h in hrefs) and not NOT_ANONYMOUS.search(flat):
+        out.append("links to the CEOP Safety Centre without saying reports are not anonymous (GUIDANCE §1)")
+    if "report remove" in flat:
+        for sentence in sentences:
+            if not ID_WORDS.search(sentence):
+                continue
+            if any(_said(sentence, m) for m in NEEDS.finditer(sentence)):
+                out.append(f"says Report Remove needs ID: it is optional (GUIDANCE §4): {sentence!r}")
+    return out
+
+
+def check_corrected_facts(msg: Message, where: str) -> list[Finding]:
+    hrefs = [href for href, _ in _links("\n\n".join(msg.blocks))]
+    return [Finding(where, line) for line in corrected_facts(msg.text, hrefs)]
+
+
+# §1: "stop replying" is said first (no reply is needed to keep evidence), then
+# save evidence, then block and report.
+STOP_REPLYING = re.compile(
+    r"\bstop (replying|answering|responding|all (contact|communication))\b"
+    r"|\b(don't|do not|never) (reply|respond|answer)\b|\bnot to (reply|respond|answer)\b"
+    r"|\bsafest not to\b"
+)
+KEEP_EVIDENCE = re.compile(
+    r"\b(don't|do not|never) delete\b|\bkeep (the |all the |all |any )?(proof|evidence|messages|chat)\b"
+)
+BLOCK = re.compile(r"\bblock(ing)?\b")
+
+
+def stop_replying_problems(text: str) -> list[str]:
+    flat = _flat(text)
+    stop, keep = STOP_REPLYING.search(flat), KEEP_EVIDENCE.search(flat)
+    if keep and stop and keep.start() < stop.start():
+        return ["says to keep evidence before saying to stop replying (GUIDANCE §1: stop replying first)"]
+    if keep and not stop and BLOCK.search(flat):
+        return ["says to keep evidence and block without saying to stop replying first (GUIDANCE §1)"]
+    return []
+
+
+def check_stop_replying_first(msg: Message, where: str) -> list[Finding]:
+    return [Finding(where, line) for line in stop_replying_problems(msg.text)]
+
+
+# -- translations keep the facts --------------------------------------------------
+
+NUMBER = re.compile(r"\d+(?:[.:]\d+)?(?:am|pm)?", re.IGNORECASE)
+
+
+def _facts_of(text: str) -> tuple[set[str], set[str]]:
+    """(link targets, numbers with any am/pm) of a Markdown string."""
+    # our own pages may carry ?lang= in a translation (the engine adds it anyway)
+    hrefs = {href.split("?")[0] if href.startswith("/") else href for href, _ in _links(text)}
+    bare = re.sub(r"\]\([^)]*\)", "]", text)  # numbers inside link targets are the links'
+    numbers = {m.group(0).lower() for m in NUMBER.finditer(" ".join(bare.split()))}
+    return hrefs, numbers
+
+
+def translated_facts_problems(msgid: str, msgstr: str) -> list[str]:
+    (en_links, en_numbers), (tr_links, tr_numbers) = _facts_of(msgid), _facts_of(msgstr)
+    out = []
+    if en_links != tr_links:
+        out.append(f"links differ from the English: {sorted(en_links ^ tr_links)}")
+    if en_numbers != tr_numbers:
+        out.append(f"numbers or hours differ from the English: {sorted(en_numbers ^ tr_numbers)}")
+    return out
+
+
+def check_translations_keep_facts(locales_dir: Path) -> list[Finding]:
+    """Every translated string shows the same numbers, hours and links as its
+    English: a translator's slip in a phone number or opening hours would send
+    someone in trouble to the wrong place. Names a catalog, not a content file,
+    because that is where the fix goes."""
+    from babel.messages.pofile import read_po  # here: only this check needs it
+
+    out = []
+    for po in sorted(locales_dir.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        where = f"{locales_dir.name}/{po.relative_to(locales_dir)}"
+        for m in catalog:
+            if not m.id or not isinstance(m.id, str) or not isinstance(m.string, str) or not m.string:
+                continue  # the header, plurals (none yet) and untranslated strings
+            if m.fuzzy:
+                continue  # reported by the translations check; not in use until a person mends it
+            for line in translated_facts_problems(m.id, m.string):
+                out.append(Finding(where, f"{m.id[:60]!r}: {line}"))
     return out
 
 
@@ -568,7 +747,12 @@ def check_reviewable(engine: Engine) -> list[Finding]:
     return out
 
 
-def check_all(engine: Engine, content_dir: Path, today: dt.date | None = None) -> list[Finding]:
+def check_all(
+    engine: Engine, content_dir: Path, today: dt.date | None = None, locales_dir: Path | None = None
+) -> list[Finding]:
+    """Every check. The catalogs are looked for beside the content (locales/)
+    unless `locales_dir` says where."""
     found = check_content(engine.messages, content_dir, today) + check_advice(engine, content_dir)
     found += check_labels_not_report_remove(engine) + check_urgent_help_first(engine)
+    found += check_translations_keep_facts(locales_dir or content_dir.parent / "locales")
     return found + check_help_now(engine) + check_reviewable(engine)
