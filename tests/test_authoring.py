@@ -73,6 +73,7 @@ WORDS = {
     "common/help_now": "If you are in danger right now, call [999](tel:999).",
     "common/not_sure": "I'm not sure what you mean. Pick one of these.",
     "common/safety_check": "Are you thinking about hurting yourself, or are you in danger right now?",
+    "common/safety_check_adults": "Is anyone in danger right now?",
     "common/not_understood": "I can't chat like a person, but Childline can: [0800 1111](tel:08001111).",
     "common/heard": "Thank you for telling me.",
     "common/problems/bad_request": "Sorry, I didn't get that. Please try again.",
