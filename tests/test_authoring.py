@@ -273,7 +273,7 @@ def test_checks_catch_numbers_links_dates_and_hard_words(project: Path) -> None:
 def test_check_command_fails_on_problems_but_not_warnings(project: Path) -> None:
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("ok: 2 flows, 5 states, 10 messages")
+    assert res.output.startswith("ok: 2 flows, 5 states, 11 messages")
     write_md(project / "content", "youth/demo/stale", "This is old advice.", reviewed="2020-01-01")
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
