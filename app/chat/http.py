@@ -26,8 +26,8 @@ def engine() -> Engine:
     return turns().engine
 
 
-def take_turn(raw: Any, limited: bool = True) -> tuple[dict[str, Any], bool]:
-    return turns().take(raw, request.remote_addr, limited=limited)
+def take_turn(raw: Any, limited: bool = True, transport: str = "form") -> tuple[dict[str, Any], bool]:
+    return turns().take(raw, request.remote_addr, limited=limited, transport=transport)
 
 
 @bp.post("/api/v1/turn")
@@ -39,7 +39,7 @@ def api_turn() -> tuple[Response, int]:
         raw = strict_json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError):  # not strict JSON, or nesting deep enough to blow the stack
         return jsonify(engine().problem_for("bad_request")), 400
-    result, ok = take_turn(raw)
+    result, ok = take_turn(raw, transport="api")
     if ok:
         return jsonify(result), 200
     return jsonify(result), 429 if result["error"]["code"] == "rate_limited" else 400
