@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from .. import strict_json
 from ..engine import Engine
+from ..engine.flows import FEEDBACK_ANSWERS
 from ..engine.trail import trail
 from . import bp
 from .turns import Turns
@@ -58,7 +59,7 @@ def chat_page() -> str:
         turn, ok = take_turn({"token": token}, limited=False)  # re-showing a step, not a move
         if ok:
             return render_chat(turn, _problem(request.args.get("problem"), turn["locale"]),
-                               ask=request.args.get("ask"))
+                               ask=request.args.get("ask"), thanks=request.args.get("thanks") == "1")
         return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
     turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
@@ -78,8 +79,8 @@ def chat_post() -> Response | tuple[str, int]:
     if raw.get("choose") == "start_again" and raw.get("token") and not request.form.get("sure"):
         return _to_chat(raw["token"], ask="start_again")  # ask before wiping the conversation
     result, ok = take_turn(raw)
-    if ok:
-        return _to_chat(result["token"])
+    if ok:  # an answer to "Did this help?" is thanked on the page it redirects to
+        return _to_chat(result["token"], thanks=raw.get("choose") in FEEDBACK_ANSWERS)
     code = result["error"]["code"]
     if code == "rate_limited":  # don't spend another turn re-showing the page
         return render_template("error.html", status=429, message=result["error"]["message"]), 429
@@ -99,14 +100,21 @@ def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
     return engine().problem_for(code, locale)["error"]  # type: ignore[no-any-return]
 
 
-def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None) -> Response:
+def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None, thanks: bool = False) -> Response:
     # "#now": the browser scrolls past the conversation so far to the new step.
     anchor = "now" if token else None
-    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask, _anchor=anchor), 303)
+    return redirect(
+        url_for("chat.chat_page", t=token, problem=problem, ask=ask, thanks="1" if thanks else None, _anchor=anchor),
+        303,
+    )
 
 
 def render_chat(
-    turn: dict[str, Any], problem: dict[str, Any] | None = None, fresh: bool = False, ask: str | None = None
+    turn: dict[str, Any],
+    problem: dict[str, Any] | None = None,
+    fresh: bool = False,
+    ask: str | None = None,
+    thanks: bool = False,
 ) -> str:
     """`fresh`: a new conversation drawn for a GET, which a script may replace
     with the conversation this tab already had. The steps before this one are
@@ -121,4 +129,11 @@ def render_chat(
             locale=turn["locale"],
             fresh=fresh,
             ask=ask if ask == "start_again" else None,
+            thanks=_thanks(turn["locale"]) if thanks else None,
         )
+
+
+def _thanks(locale: str) -> dict[str, Any]:
+    """The words that thank someone for answering "Did this help?"."""
+    e = engine()
+    return e.render(e.messages[e.settings["feedback_thanks"][0]], locale)
