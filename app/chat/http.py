@@ -100,12 +100,14 @@ def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
     return engine().problem_for(code, locale)["error"]  # type: ignore[no-any-return]
 
 
-def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None, thanks: bool = False) -> Response:
+def _to_chat(
+    token: str | None, problem: str | None = None, ask: str | None = None, thanks: bool = False
+) -> Response:
     # "#now": the browser scrolls past the conversation so far to the new step.
     anchor = "now" if token else None
+    thanked = "1" if thanks else None
     return redirect(
-        url_for("chat.chat_page", t=token, problem=problem, ask=ask, thanks="1" if thanks else None, _anchor=anchor),
-        303,
+        url_for("chat.chat_page", t=token, problem=problem, ask=ask, thanks=thanked, _anchor=anchor), 303
     )
 
 

@@ -19,7 +19,16 @@ from transitions import Machine
 
 from .actions import Action, Problem, parse_action
 from .content import ContentError, Message, load_content, render_markdown
-from .flows import FEEDBACK_ANSWERS, GLOBAL_ACTIONS, HANDOFFS, SAFETY_ANSWERS, Flow, FlowError, Option, load_flows
+from .flows import (
+    FEEDBACK_ANSWERS,
+    GLOBAL_ACTIONS,
+    HANDOFFS,
+    SAFETY_ANSWERS,
+    Flow,
+    FlowError,
+    Option,
+    load_flows,
+)
 from .predicates import PREDICATES, Predicate
 from .tokens import Conversation, TokenExpired, TokenInvalid, Tokens
 
@@ -308,7 +317,8 @@ class Engine:
             return self.turn(c._replace(overlay=HEARD))
         if choice in FEEDBACK_ANSWERS:  # the same step, thanked; the answer is counted by Turns
             turn = self.turn(c._replace(rated=True))
-            turn.messages = [self.render(self.messages[i], c.locale) for i in self.settings["feedback_thanks"]]
+            thanks = self.settings["feedback_thanks"]
+            turn.messages = [self.render(self.messages[i], c.locale) for i in thanks]
             turn.step = None
             return turn
         if choice == "start_again":

@@ -16,8 +16,9 @@ import hmac
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
+from werkzeug.wrappers import Response
 
 from ..limits import RateLimiter
 from ..web import problem_response
@@ -64,7 +65,9 @@ def private(resp: Response) -> Response:
 
 def _period() -> data.Period | None:
     try:
-        return data.period(request.args.get("days"), request.args.get("from"), request.args.get("to"), views.today())
+        return data.period(
+            request.args.get("days"), request.args.get("from"), request.args.get("to"), views.today()
+        )
     except data.BadPeriod:
         return None
 
@@ -82,11 +85,20 @@ def page() -> Response | str:
         return problem_response(400, "bad_period")
     locale = str(get_locale() or "en")
     built = views.build(
-        _state()["engine"], _cells(p), data.hash_reports(_state()["counters"].path, p), p, locale,
-        request.args.get("flow"), _state()["catalogs"].names,
+        _state()["engine"],
+        _cells(p),
+        data.hash_reports(_state()["counters"].path, p),
+        p,
+        locale,
+        request.args.get("flow"),
+        _state()["catalogs"].names,
     )
     return render_template(
-        "insights/page.html", **built, period=p, args=request.args, days=request.args.get("days", "30"),
+        "insights/page.html",
+        **built,
+        period=p,
+        args=request.args,
+        days=request.args.get("days", "30"),
     )
 
 
@@ -100,11 +112,13 @@ def export() -> Response:
     writer.writerow(["day", "flow", "state", "count"])
     writer.writerows(data.csv_rows(_cells(p)))
     name = f"insights-{p.start.isoformat()}-{p.end.isoformat()}.csv"
-    return Response(
+    return current_app.response_class(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    return Response(_state()["metrics"].exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
+    return current_app.response_class(
+        _state()["metrics"].exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8"
+    )

@@ -102,7 +102,8 @@ def period(days: str | None, start: str | None, end: str | None, today: dt.date)
 def load(path: str, p: Period) -> dict[Key, Cell]:
     with connection(path) as db:
         rows = db.execute(
-            "SELECT day, flow, state, count FROM counters WHERE day BETWEEN ? AND ? ORDER BY day, flow, state",
+            "SELECT day, flow, state, count FROM counters WHERE day BETWEEN ? AND ?"
+            " ORDER BY day, flow, state",
             [p.start.isoformat(), p.end.isoformat()],
         ).fetchall()
     return suppress({(day, flow, state): int(n) for day, flow, state, n in rows})

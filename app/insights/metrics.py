@@ -35,16 +35,22 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r, p = self.registry, ("process",)
         self.turns = Counter(
-            "safechat_turns", "Actions people sent, by transport and outcome (ok, problem, rate_limited)",
-            ("transport", "outcome", *p), registry=r,
+            "safechat_turns",
+            "Actions people sent, by transport and outcome (ok, problem, rate_limited)",
+            ("transport", "outcome", *p),
+            registry=r,
         )
         self.turn_seconds = Histogram(
             "safechat_turn_seconds", "Time to answer one action", p, buckets=TURN_BUCKETS, registry=r
         )
-        self.open_sockets = Gauge("safechat_open_sockets", "Socket.IO chat connections open now", p, registry=r)
+        self.open_sockets = Gauge(
+            "safechat_open_sockets", "Socket.IO chat connections open now", p, registry=r
+        )
         self.crisis_flags = Counter(
-            "safechat_crisis_flags", "Typed messages that brought the Help now card or the safety question",
-            ("language", *p), registry=r,
+            "safechat_crisis_flags",
+            "Typed messages that brought the Help now card or the safety question",
+            ("language", *p),
+            registry=r,
         )
         self.rate_limited = Counter(
             "safechat_rate_limited", "Actions and hash-report requests over a rate limit", p, registry=r

@@ -113,7 +113,12 @@ def handoff_states(engine: Engine) -> dict[str, list[tuple[str, str]]]:
 
 
 def build(
-    engine: Engine, cells: dict[Key, Cell], reports: dict[str, Cell], p: Period, locale: str, flow_id: str | None,
+    engine: Engine,
+    cells: dict[Key, Cell],
+    reports: dict[str, Cell],
+    p: Period,
+    locale: str,
+    flow_id: str | None,
     languages: dict[str, str],
 ) -> dict[str, Any]:
     counts = Counts(cells, p)
@@ -128,24 +133,40 @@ def build(
         rows = [[long[d], *(shown(values[s][d]) for s in range(len(series)))] for d in range(len(days))]
         rows.append([_("Whole period"), *(shown(counts.period(pairs)) for _label, pairs in series)])
         return Section(
-            id, title, about, charts.columns(short, values, number), [label for label, _p in series],
-            [_("Day"), *(label for label, _p in series)], rows,
+            id,
+            title,
+            about,
+            charts.columns(short, values, number),
+            [label for label, _p in series],
+            [_("Day"), *(label for label, _p in series)],
+            rows,
         )
 
     def by_row(id: str, title: str, about: str, rows: list[tuple[str, Cell]], head: str) -> Section:
         return Section(
-            id, title, about, charts.bars(rows, withheld, hidden, number), [],
-            [head, _("Count")], [[label, shown(cell)] for label, cell in rows],
+            id,
+            title,
+            about,
+            charts.bars(rows, withheld, hidden, number),
+            [],
+            [head, _("Count")],
+            [[label, shown(cell)] for label, cell in rows],
         )
 
     welcome = engine.flows[engine.settings["start"]]
     opened = (welcome.id, welcome.start)
-    sections.append(by_day(
-        "who", _("Who came, per day"),
-        _("What people answered on the first screen. Each bar is one day; the table also gives how often "
-          "the chat was opened (every load of its first page), answered or not."),
-        [(label, [target]) for label, target in audiences(engine, locale)],
-    ))
+    sections.append(
+        by_day(
+            "who",
+            _("Who came, per day"),
+            _(
+                "What people answered on the first screen. Each bar is one day; the table also "
+                "gives how often the chat was opened (every load of its first page), answered or "
+                "not."
+            ),
+            [(label, [target]) for label, target in audiences(engine, locale)],
+        )
+    )
     sections[-1].head.insert(1, _("Chat opened"))
     for d, row in enumerate(sections[-1].rows[:-1]):
         row.insert(1, shown(counts.day(days[d], [opened])))
@@ -156,11 +177,15 @@ def build(
         ((_translate(engine, locale, f.title), counts.period([(f.id, f.start)])) for f in topics),
         key=lambda row: (row[1].withheld, -row[1].n),
     )
-    sections.append(by_row(
-        "problems", _("The problems people bring"),
-        _("How many times each conversation was started, from the menus or from what people typed."),
-        started, _("Conversation"),
-    ))
+    sections.append(
+        by_row(
+            "problems",
+            _("The problems people bring"),
+            _("How many times each conversation was started, from the menus or from what people typed."),
+            started,
+            _("Conversation"),
+        )
+    )
 
     chosen = engine.flows.get(flow_id or "") or (
         max(topics, key=lambda f: counts.period([(f.id, f.start)]).n) if topics else welcome
@@ -169,60 +194,93 @@ def build(
         (_translate(engine, locale, label) if label else _("First step"), counts.period([(chosen.id, state)]))
         for state, label in steps_in_order(chosen)
     ]
-    sections.append(by_row(
-        "funnel", _("How far people went: %(flow)s", flow=_translate(engine, locale, chosen.title)),
-        _("How many times each step was reached, in the order the conversation goes; each step is named by "
-          "the answer that leads to it. Where the numbers drop is where people stopped. We never follow "
-          "a person, so this counts steps, not people."),
-        funnel, _("Step"),
-    ))
+    sections.append(
+        by_row(
+            "funnel",
+            _("How far people went: %(flow)s", flow=_translate(engine, locale, chosen.title)),
+            _(
+                "How many times each step was reached, in the order the conversation goes; each "
+                "step is named by the answer that leads to it. Where the numbers drop is where "
+                "people stopped. We never follow a person, so this counts steps, not people."
+            ),
+            funnel,
+            _("Step"),
+        )
+    )
 
-    sections.append(by_day(
-        "urgent", _("Urgent help, per day"),
-        _("How often the Help now card was shown, because Help now was tapped or because of what someone "
-          "typed, and how often the chat asked whether someone was safe."),
-        [
-            (_("Help now tapped"), counts.with_state(HELP_NOW)),
-            (_("Card shown for what they typed"), counts.with_state(HEARD)),
-            (_("Asked if they are safe"), counts.with_state(ASKED)),
-        ],
-    ))
+    sections.append(
+        by_day(
+            "urgent",
+            _("Urgent help, per day"),
+            _(
+                "How often the Help now card was shown, because Help now was tapped or because of "
+                "what someone typed, and how often the chat asked whether someone was safe."
+            ),
+            [
+                (_("Help now tapped"), counts.with_state(HELP_NOW)),
+                (_("Card shown for what they typed"), counts.with_state(HEARD)),
+                (_("Asked if they are safe"), counts.with_state(ASKED)),
+            ],
+        )
+    )
 
     ways = handoff_states(engine)
     report_cells = list(reports.values())
-    sections.append(by_row(
-        "handoffs", _("Where people were pointed next"),
-        _("How many times a step offering each way on was reached, and how many fingerprint reports were "
-          "made. Whether someone then opened another website is not known: we don't follow links."),
-        [
-            (_("Report Remove (Childline)"), counts.period(ways.get("report_remove", []))),
-            (_("CEOP"), counts.period(ways.get("ceop", []))),
-            (_("Childline"), counts.period(ways.get("childline", []))),
-            (_("Family agreement"), counts.period(ways.get("family_agreement", []))),
-            (_("Printout offered"), counts.period(ways.get("print", []))),
-            (_("Fingerprint reports made"), total(report_cells)),
-        ],
-        _("Way on"),
-    ))
+    sections.append(
+        by_row(
+            "handoffs",
+            _("Where people were pointed next"),
+            _(
+                "How many times a step offering each way on was reached, and how many fingerprint "
+                "reports were made. Whether someone then opened another website is not known: we "
+                "don't follow links."
+            ),
+            [
+                (_("Report Remove (Childline)"), counts.period(ways.get("report_remove", []))),
+                (_("CEOP"), counts.period(ways.get("ceop", []))),
+                (_("Childline"), counts.period(ways.get("childline", []))),
+                (_("Family agreement"), counts.period(ways.get("family_agreement", []))),
+                (_("Printout offered"), counts.period(ways.get("print", []))),
+                (_("Fingerprint reports made"), total(report_cells)),
+            ],
+            _("Way on"),
+        )
+    )
 
-    sections.append(by_row(
-        "language", _("Language"),
-        _("The language the chat was opened in."),
-        [(name, counts.period(counts.with_state(LANGUAGE + code))) for code, name in languages.items()],
-        _("Language"),
-    ))
+    sections.append(
+        by_row(
+            "language",
+            _("Language"),
+            _("The language the chat was opened in."),
+            [(name, counts.period(counts.with_state(LANGUAGE + code))) for code, name in languages.items()],
+            _("Language"),
+        )
+    )
 
     names = {"yes": _("Yes"), "a_bit": _("A bit"), "no": _("No")}
-    helped = [(_("End of a conversation: %(answer)s", answer=names[a]), counts.period(counts.with_state(HELPED + a)))
-              for a in ANSWERS]
-    helped += [(_("After Help now: %(answer)s", answer=names[a]), counts.period(counts.with_state(CARD_HELPED + a)))
-               for a in ANSWERS]
-    sections.append(by_row(
-        "helped", _("Did this help?"),
-        _("The answers people chose, at the end of a conversation and on the Help now card. Answering is "
-          "optional, so these are the people who chose to answer."),
-        helped, _("Answer"),
-    ))
+    helped = [
+        (
+            _("End of a conversation: %(answer)s", answer=names[a]),
+            counts.period(counts.with_state(HELPED + a)),
+        )
+        for a in ANSWERS
+    ]
+    helped += [
+        (_("After Help now: %(answer)s", answer=names[a]), counts.period(counts.with_state(CARD_HELPED + a)))
+        for a in ANSWERS
+    ]
+    sections.append(
+        by_row(
+            "helped",
+            _("Did this help?"),
+            _(
+                "The answers people chose, at the end of a conversation and on the Help now card. "
+                "Answering is optional, so these are the people who chose to answer."
+            ),
+            helped,
+            _("Answer"),
+        )
+    )
     return {
         "sections": sections,
         "flows": [(f.id, _translate(engine, locale, f.title)) for f in topics],
