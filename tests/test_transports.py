@@ -23,6 +23,7 @@ TURN_KEYS = {
     "print",
     "safety_check",
     "step",
+    "feedback",
 }
 
 

@@ -397,7 +397,7 @@ class Engine:
     def _asks_feedback(self, c: Conversation) -> bool:
         """ "Did this help?" at a flow's end and with the Help now card, once
         a conversation."""
-        if c.rated:
+        if c.rated or "feedback" not in self.settings:
             return False
         return c.overlay in (CRISIS, HEARD) or (c.overlay is None and self.flows[c.flow].states[c.state].end)
 
@@ -489,14 +489,17 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         raise FlowError([f"{where}: must be a mapping"])
     if raw.get("start") not in flows:
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
-    for key in ("help_now", "heard", "not_sure", "safety_check", "feedback", "feedback_thanks"):
+    # "Did this help?" is optional: asked only where _global.yaml words it.
+    asks = ("feedback", "feedback_thanks") if "feedback" in raw or "feedback_thanks" in raw else ()
+    for key in ("help_now", "heard", "not_sure", "safety_check", *asks):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")
             continue
         problems += [f"{where}: {key}: unknown content id '{i}'" for i in ids if i not in content]
     labels = raw.get("labels") or {}
-    problems += [f"{where}: labels: missing '{g}'" for g in GLOBAL_ACTIONS if g not in labels]
+    needed = [g for g in GLOBAL_ACTIONS if asks or g not in FEEDBACK_ANSWERS]
+    problems += [f"{where}: labels: missing '{g}'" for g in needed if g not in labels]
     codes = [i for i in content if i.startswith("common.problems.")]
     if "common.problems.bad_request" not in codes:
         problems.append("content: common/problems/bad_request.md is missing")
