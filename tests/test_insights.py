@@ -476,3 +476,40 @@ def test_did_this_help_in_the_browser(browser: Any, operated: Any) -> None:
         assert page.get_by_role("button", name="Help now", exact=True).is_visible()
     finally:
         context.close()
+
+
+def samples(app: Flask, metric: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """A metric's samples from /metrics, keyed by their labels but `process`."""
+    text = app.test_client().get("/metrics", headers=BEARER).get_data(as_text=True)
+    return {
+        tuple(sorted((k, v) for k, v in s.labels.items() if k != "process")): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == metric
+    }
+
+
+def test_rate_limits_and_hash_reports_are_measured(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "INSIGHTS_TOKEN": TOKEN,
+            "RATE_PER_CLIENT": "1/60",
+            "RATE_HASH_REPORTS": "1/60",
+            "PROCESS_NAME": "web-1",
+        }
+    )
+    c = app.test_client()
+    assert c.post("/api/v1/turn", json={}).status_code == 200
+    assert c.post("/api/v1/turn", json={}).status_code == 429
+    md5 = {"signal_type": "ImageMD5", "value": "0d12d4462273b533b9197f78b9ae0001"}
+    assert c.post("/api/v1/hash-reports", json={"hashes": [md5], "pin": "4827"}).status_code == 201
+    assert c.post("/api/v1/hash-reports", json={"hashes": [md5], "pin": "4827"}).status_code == 429
+    assert samples(app, "safechat_rate_limited_total") == {(): 2.0}
+    assert samples(app, "safechat_hash_reports_total") == {(): 1.0}
+    turns = samples(app, "safechat_turns_total")
+    assert turns[(("outcome", "rate_limited"), ("transport", "api"))] == 1.0
+    assert turns[(("outcome", "ok"), ("transport", "api"))] == 1.0
+    text = c.get("/metrics", headers=BEARER).get_data(as_text=True)
+    assert 'process="web-1"' in text and "_created" not in text

@@ -47,9 +47,10 @@ class Turns:
         apply per client address and, on sockets, per connection, unless
         `limited` is False (a page load: the first page always renders).
         Over a limit, Help now and typed crisis words still get the crisis
-        card, never "slow down". Counts the state reached when the person moved:
-        re-showing a step (a reload, a reconnect, a language switch) is not a
-        visit. Every action a person sends (`limited`: not a page drawn) is
+        card, never "slow down". Counts the state reached when the person moved
+        (or the Help now card, the safety question, an answer to "Did this
+        help?": app/insights/record.py): re-showing a step (a reload, a
+        reconnect, a language switch) is not a visit. Every action a person sends (`limited`: not a page drawn) is
         also measured for /metrics, by `transport` (socket, api or form)."""
         started = time.perf_counter()
         if limited and self._over(address, connection):
