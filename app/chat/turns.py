@@ -50,8 +50,9 @@ class Turns:
         card, never "slow down". Counts the state reached when the person moved
         (or the Help now card, the safety question, an answer to "Did this
         help?": app/insights/record.py): re-showing a step (a reload, a
-        reconnect, a language switch) is not a visit. Every action a person sends (`limited`: not a page drawn) is
-        also measured for /metrics, by `transport` (socket, api or form)."""
+        reconnect, a language switch) is not a visit. Every action a person
+        sends (`limited`: not a page drawn) is also measured for /metrics,
+        by `transport` (socket, api or form)."""
         started = time.perf_counter()
         if limited and self._over(address, connection):
             self.metrics.limited()
