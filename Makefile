@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export HOST PORT
 
-.PHONY: run test build catalogs extract update check bench lint clean
+.PHONY: run test build catalogs extract update check bench lint clean demo-data
 
 # Runtime dependencies, pinned in pyproject.toml.
 $(VENV)/.run: pyproject.toml
@@ -65,6 +65,13 @@ bench-load: $(VENV)/.test build catalogs
 # nginx + 2 app processes + Redis on loopback (apt-get install redis-server nginx).
 cluster: $(VENV)/.run build catalogs
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); PYTHON=$(PY) CLUSTER_PORT=$(PORT) deploy/cluster.sh
+
+# A month of made-up aggregate counts in a demo database, to see /insights
+# filled (README, Operator's guide). Never the real database: the path is
+# its own, and the command refuses the one the settings point at.
+DEMO_DB ?= instance/demo.db
+demo-data: $(VENV)/.run
+	$(PY) -m app.insights.demo --database $(DEMO_DB)
 
 clean:
 	rm -rf $(VENV) node_modules app/static/build

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, i18n, logs, settings
 from .chat.turns import Turns
 from .engine import Engine
+from .insights.metrics import Metrics
 from .limits import RateLimiter
 from .safety.service import SafetyService
 from .store import Counters, open_db
@@ -60,17 +61,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     open_db(cfg["DATABASE"]).close()
     counters = Counters(cfg["DATABASE"], spawn=socketio.start_background_task)
+    metrics = Metrics(cfg["PROCESS_NAME"])
     if not app.config["TESTING"]:
         atexit.register(counters.flush)  # the last batch, on a clean shutdown
     app.extensions["safechat"] = {
         "engine": flows,
         "counters": counters,
         "catalogs": catalogs,
+        "metrics": metrics,
         "turns": Turns(
             flows,
             client=RateLimiter(cfg["RATE_PER_CLIENT"]),
             connection=RateLimiter(cfg["RATE_PER_CONNECTION"]),
             counters=counters,
+            metrics=metrics,
         ),
     }
     i18n.init_app(app, catalogs)
@@ -91,6 +95,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(report_bp)
     app.register_blueprint(parents_bp)
     app.register_blueprint(schools_bp)  # the DSL record on the chat page
+    from .insights import bp as insights_bp  # /insights and /metrics: off unless SAFECHAT_INSIGHTS_TOKEN
+
+    app.register_blueprint(insights_bp)
 
     origins = [o.strip() for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
     socketio.init_app(

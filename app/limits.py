@@ -50,6 +50,15 @@ class RateLimiter:
             self._counts[key] = (start, count + 1)
             return True
 
+    def spent(self, key: str) -> bool:
+        """Whether `key` has used up this window, without counting a use: so
+        failed attempts alone can be counted, and checked before the next."""
+        if not self.limit:
+            return False
+        with self._lock:
+            start, count = self._counts.get(key, (0.0, 0))
+            return count >= self.limit and time.monotonic() - start < self.window
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._counts.pop(key, None)

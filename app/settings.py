@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,10 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "HEADER_TIMEOUT": (10, whole),
     "BODY_TIMEOUT": (20, whole),
     "CONNECTIONS_PER_ADDRESS": (256, whole),
+    # The operator's /insights, /insights.csv and /metrics (README, Operator's guide): off when unset.
+    "INSIGHTS_TOKEN": ("", str),
+    # The `process` label on /metrics: which process of a cluster answered (default host:PORT).
+    "PROCESS_NAME": ("", str),
 }
 
 
@@ -130,6 +135,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg["DATABASE"] = str(Path(cfg["INSTANCE_DIR"]) / "safechat.db")
     cfg["SECRET_KEY"] = _secret_key(cfg)
     cfg["PARTNER_TOKENS"] = _partner_tokens(cfg)
+    cfg["INSIGHTS_TOKEN"] = _insights_token(cfg)
+    if not cfg["PROCESS_NAME"]:
+        cfg["PROCESS_NAME"] = f"{socket.gethostname()}:{os.environ.get('PORT', '5000')}"
     return cfg
 
 
@@ -153,6 +161,18 @@ def _partner_tokens(cfg: dict[str, Any]) -> tuple[str, ...]:
             "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     return tokens
+
+
+def _insights_token(cfg: dict[str, Any]) -> str:
+    """The operator's password for /insights and /metrics; empty turns them off."""
+    token = str(cfg.get("INSIGHTS_TOKEN") or "").strip()
+    if token and cfg["ENV"] == "production" and len(token) < MIN_PRODUCTION_SECRET:
+        raise SettingsError(
+            f"SAFECHAT_INSIGHTS_TOKEN must be {MIN_PRODUCTION_SECRET}+ random characters in production "
+            "(or unset, which turns /insights and /metrics off). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
 
 
 def _secret_key(cfg: dict[str, Any]) -> str:

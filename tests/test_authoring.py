@@ -76,6 +76,8 @@ WORDS = {
     "common/safety_check_adults": "Is anyone in danger right now?",
     "common/not_understood": "I can't chat like a person, but Childline can: [0800 1111](tel:08001111).",
     "common/heard": "Thank you for telling me.",
+    "common/feedback": "Did this help? You don't have to answer.",
+    "common/feedback_thanks": "Thank you for telling us.",
     "common/problems/bad_request": "Sorry, I didn't get that. Please try again.",
     "youth/demo/ask": "Is the person an adult?",
     "youth/demo/calm": "OK. You can talk to **Childline** on [0800 1111](tel:08001111).",
@@ -273,12 +275,12 @@ def test_checks_catch_numbers_links_dates_and_hard_words(project: Path) -> None:
 def test_check_command_fails_on_problems_but_not_warnings(project: Path) -> None:
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("ok: 2 flows, 5 states, 11 messages")
+    assert res.output.startswith("ok: 2 flows, 5 states, 13 messages")
     write_md(project / "content", "youth/demo/stale", "This is old advice.", reviewed="2020-01-01")
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
     assert "content/en/youth/demo/stale.md: warning: reviewed 2020-01-01" in res.output
-    assert "ok: 2 flows, 5 states, 11 messages, 1 warnings" in res.output
+    assert "ok: 2 flows, 5 states, 13 messages, 1 warnings" in res.output
     write_md(project / "content", "youth/demo/bad_phone", "Call 0207 946 0000.")
     res = cli(project, "check")
     assert res.exit_code == 1

@@ -153,7 +153,8 @@ def test_a_stopped_server_keeps_its_counts(tmp_path: Path) -> None:
     finally:
         server.stop()
     rows = {(r["flow"], r["state"]): r["count"] for r in Database(tmp_path / "safechat.db")["counters"].rows}
-    assert rows == {("welcome", "audience"): 1, ("welcome", "parent_menu"): 1}
+    # (and the language the conversation opened in: app/insights/record.py)
+    assert rows == {("welcome", "audience"): 1, ("welcome", "lang:en"): 1, ("welcome", "parent_menu"): 1}
 
 
 def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path) -> None:

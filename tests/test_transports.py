@@ -26,6 +26,7 @@ TURN_KEYS = {
     "print",
     "safety_check",
     "step",
+    "feedback",
 }
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from .. import strict_json
 from ..engine import Engine
+from ..engine.flows import FEEDBACK_ANSWERS
 from ..engine.tokens import Conversation
 from ..engine.trail import trail
 from . import bp
@@ -27,8 +28,8 @@ def engine() -> Engine:
     return turns().engine
 
 
-def take_turn(raw: Any, limited: bool = True) -> tuple[dict[str, Any], bool]:
-    return turns().take(raw, request.remote_addr, limited=limited)
+def take_turn(raw: Any, limited: bool = True, transport: str = "form") -> tuple[dict[str, Any], bool]:
+    return turns().take(raw, request.remote_addr, limited=limited, transport=transport)
 
 
 @bp.post("/api/v1/turn")
@@ -40,7 +41,7 @@ def api_turn() -> tuple[Response, int]:
         raw = strict_json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError):  # not strict JSON, or nesting deep enough to blow the stack
         return jsonify(engine().problem_for("bad_request")), 400
-    result, ok = take_turn(raw)
+    result, ok = take_turn(raw, transport="api")
     if ok:
         return jsonify(result), 200
     return jsonify(result), 429 if result["error"]["code"] == "rate_limited" else 400
@@ -61,7 +62,8 @@ def chat_page() -> str:
         turn, c = engine().show(token)
         if c is not None:
             problem = _problem(request.args.get("problem"), turn["locale"])
-            return render_chat(turn, problem, ask=request.args.get("ask"), conversation=c)
+            thanks = request.args.get("thanks") == "1"
+            return render_chat(turn, problem, ask=request.args.get("ask"), conversation=c, thanks=thanks)
         return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
     turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
@@ -84,8 +86,8 @@ def chat_post() -> Response | tuple[str, int]:
     if asks_restart and not request.form.get("sure"):
         return _to_chat(raw["token"], ask="start_again")
     result, ok = take_turn(raw)
-    if ok:
-        return _to_chat(result["token"])
+    if ok:  # an answer to "Did this help?" is thanked on the page it redirects to
+        return _to_chat(result["token"], thanks=raw.get("choose") in FEEDBACK_ANSWERS)
     code = result["error"]["code"]
     if code == "rate_limited":  # don't spend another turn re-showing the page
         return render_template("error.html", status=429, message=result["error"]["message"]), 429
@@ -106,10 +108,15 @@ def _problem(code: str | None, locale: str) -> dict[str, Any] | None:
     return engine().problem_for(code, locale)["error"]  # type: ignore[no-any-return]
 
 
-def _to_chat(token: str | None, problem: str | None = None, ask: str | None = None) -> Response:
+def _to_chat(
+    token: str | None, problem: str | None = None, ask: str | None = None, thanks: bool = False
+) -> Response:
     # "#now": the browser scrolls past the conversation so far to the new step.
     anchor = "now" if token else None
-    return redirect(url_for("chat.chat_page", t=token, problem=problem, ask=ask, _anchor=anchor), 303)
+    thanked = "1" if thanks else None
+    return redirect(
+        url_for("chat.chat_page", t=token, problem=problem, ask=ask, thanks=thanked, _anchor=anchor), 303
+    )
 
 
 def render_chat(
@@ -118,6 +125,7 @@ def render_chat(
     fresh: bool = False,
     ask: str | None = None,
     conversation: Conversation | None = None,
+    thanks: bool = False,
 ) -> str:
     """`fresh`: a new conversation drawn for a GET, which a script may replace
     with the conversation this tab already had. Otherwise `conversation` is
@@ -134,4 +142,11 @@ def render_chat(
             fresh=fresh,
             conversation=conversation,
             ask=ask if ask == "start_again" else None,
+            thanks=_thanks(turn["locale"]) if thanks else None,
         )
+
+
+def _thanks(locale: str) -> dict[str, Any]:
+    """The words that thank someone for answering "Did this help?"."""
+    e = engine()
+    return e.render(e.messages[e.settings["feedback_thanks"][0]], locale)

@@ -97,7 +97,7 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
         environ = server.get_environ(sid, NAMESPACE) or {}
         turns = turns_for(environ)
         try:
-            result, ok = turns.take(data, environ.get("REMOTE_ADDR"), connection=sid)
+            result, ok = turns.take(data, environ.get("REMOTE_ADDR"), connection=sid, transport="socket")
         except Exception as exc:  # the person still gets a kind answer and keeps their place
             where = traceback.extract_tb(exc.__traceback__)[-1]
             # Type and place only: an exception's message could quote what was typed.
@@ -107,11 +107,17 @@ def init_app(app: Flask, flask_socketio: SocketIO) -> None:
         # queue it need not be published to the others too.
         server.emit("turn" if ok else "problem", result, to=sid, namespace=NAMESPACE, ignore_queue=True)
 
+    def on_connect(sid: str, environ: dict[str, Any], *_auth: Any) -> None:
+        turns_for(environ).metrics.socket_opened()
+
     def on_disconnect(sid: str, *_reason: Any) -> None:
-        turns_for(server.get_environ(sid, NAMESPACE) or {}).connection.forget(sid)
+        turns = turns_for(server.get_environ(sid, NAMESPACE) or {})
+        turns.connection.forget(sid)
+        turns.metrics.socket_closed()
 
     app.wsgi_app = no_store(app.wsgi_app)  # type: ignore[method-assign]
     server.on("act", on_act, namespace=NAMESPACE)
+    server.on("connect", on_connect, namespace=NAMESPACE)
     server.on("disconnect", on_disconnect, namespace=NAMESPACE)
     handle_in_order(server)
 

@@ -3,9 +3,12 @@ can take a turn without building a request context for it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..engine import Engine
+from ..insights.metrics import Metrics
+from ..insights.record import counted
 from ..limits import RateLimiter
 from ..store import Counters
 
@@ -17,32 +20,57 @@ CRISIS_CHECKS_OVER_LIMIT = "10/10"
 
 
 class Turns:
-    def __init__(self, engine: Engine, client: RateLimiter, connection: RateLimiter, counters: Counters):
+    def __init__(
+        self,
+        engine: Engine,
+        client: RateLimiter,
+        connection: RateLimiter,
+        counters: Counters,
+        metrics: Metrics,
+    ):
         self.engine = engine
         self.client = client
         self.connection = connection
         self.counters = counters
+        self.metrics = metrics
         self.crisis_checks = RateLimiter(CRISIS_CHECKS_OVER_LIMIT)
 
     def take(
-        self, raw: Any, address: str | None, connection: str | None = None, limited: bool = True
+        self,
+        raw: Any,
+        address: str | None,
+        connection: str | None = None,
+        limited: bool = True,
+        transport: str = "api",
     ) -> tuple[dict[str, Any], bool]:
         """(Turn, True) or (Problem, False) for a person's action. Rate limits
         apply per client address and, on sockets, per connection, unless
         `limited` is False (a page load: the first page always renders).
         Over a limit, Help now and typed crisis words still get the crisis
-        card, never "slow down". Counts the state reached when the person moved:
-        re-showing a step (a reload, a reconnect, a language switch) is not a
-        visit."""
+        card, never "slow down". Counts the state reached when the person moved
+        (or the Help now card, the safety question, an answer to "Did this
+        help?": app/insights/record.py): re-showing a step (a reload, a
+        reconnect, a language switch) is not a visit. Every action a person
+        sends (`limited`: not a page drawn) is also measured for /metrics,
+        by `transport` (socket, api or form)."""
+        started = time.perf_counter()
         if limited and self._over(address, connection):
+            self.metrics.limited()
             crisis = self._crisis_over_limit(raw, connection or self.client.key_for_address(address))
             if crisis is None:
-                return self.engine.problem_for("rate_limited", self.engine.locale_for(raw)), False
+                result = self.engine.problem_for("rate_limited", self.engine.locale_for(raw))
+                self.metrics.turn(transport, "rate_limited", time.perf_counter() - started)
+                return result, False
             result, ok = crisis, True
         else:
             result, ok = self.engine.act(raw)
         if ok and _moves(raw):
-            self.counters.add(result["flow"], result["state"])
+            for flow, state in counted(raw, result):
+                self.counters.add(flow, state)
+            if "say" in raw and (result["crisis"] or result["safety_check"]):
+                self.metrics.crisis_flag(result["locale"])
+        if limited:
+            self.metrics.turn(transport, "ok" if ok else "problem", time.perf_counter() - started)
         return result, ok
 
     def _crisis_over_limit(self, raw: Any, key: str) -> dict[str, Any] | None:

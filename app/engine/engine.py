@@ -19,7 +19,16 @@ from transitions import Machine
 
 from .actions import MAX_TOKEN, Action, Problem, parse_action, typed
 from .content import ContentError, Message, load_content, render_markdown
-from .flows import GLOBAL_ACTIONS, HANDOFFS, SAFETY_ANSWERS, Flow, FlowError, Option, load_flows
+from .flows import (
+    FEEDBACK_ANSWERS,
+    GLOBAL_ACTIONS,
+    HANDOFFS,
+    SAFETY_ANSWERS,
+    Flow,
+    FlowError,
+    Option,
+    load_flows,
+)
 from .predicates import PREDICATES, Predicate
 from .tokens import Conversation, TokenExpired, TokenInvalid, Tokens
 
@@ -76,6 +85,9 @@ class Turn:
     print: str | None = None
     safety_check: bool = False  # the "are you safe?" question is showing
     step: dict[str, int] | None = None  # {"n": 2, "of": 8}: where this state is in its flow's steps
+    # "Did this help?": {"question": text, "options": [Yes, A bit, No]} at a
+    # flow's end and with the Help now card, until answered; else None.
+    feedback: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +104,7 @@ class Turn:
             "print": self.print,
             "safety_check": self.safety_check,
             "step": self.step,
+            "feedback": self.feedback,
         }
 
 
@@ -341,6 +354,12 @@ class Engine:
             return self.turn(c._replace(overlay=None))
         if choice in ("safe_yes", "safe_unsure"):  # unsure is treated as yes: urgent help
             return self.turn(c._replace(overlay=HEARD))
+        if choice in FEEDBACK_ANSWERS:  # the same step, thanked; the answer is counted by Turns
+            turn = self.turn(c._replace(rated=True))
+            thanks = self.settings["feedback_thanks"]
+            turn.messages = [self.render(self.messages[i], c.locale) for i in thanks]
+            turn.step = None
+            return turn
         if choice == "start_again":
             return self._begin(self.settings["start"], c.locale)
         if choice == "back":
@@ -415,7 +434,16 @@ class Engine:
             offered.append(("back", None))
         if c.history:
             offered.append(("start_again", None))
+        if self._asks_feedback(c):
+            offered += [(oid, None) for oid in FEEDBACK_ANSWERS]
         return offered
+
+    def _asks_feedback(self, c: Conversation) -> bool:
+        """ "Did this help?" at a flow's end and with the Help now card, once
+        a conversation."""
+        if c.rated or "feedback" not in self.settings:
+            return False
+        return c.overlay in (CRISIS, HEARD) or (c.overlay is None and self.flows[c.flow].states[c.state].end)
 
     def _options(self, c: Conversation) -> list[dict[str, Any]]:
         return [
@@ -463,13 +491,22 @@ class Engine:
         else:
             ids = st.say
         plain = c.overlay is None
+        options = self._options(c)
+        feedback = None
+        if self._asks_feedback(c):  # shown apart from the step's own choices, after them
+            question = self.settings["feedback"]
+            feedback = {
+                "question": " ".join(self.render(self.messages[i], c.locale)["text"] for i in question),
+                "options": [o for o in options if o["id"] in FEEDBACK_ANSWERS],
+            }
+            options = [o for o in options if o["id"] not in FEEDBACK_ANSWERS]
         return Turn(
             token=self.tokens.dump(c),
             flow=c.flow,
             state=c.state,
             locale=c.locale,
             messages=[self.render(self.messages[i], c.locale) for i in ids],
-            options=self._options(c),
+            options=options,
             accepts_text=st.accepts_text or not plain,
             crisis=c.overlay in (CRISIS, HEARD),
             end=st.end and plain,
@@ -477,6 +514,7 @@ class Engine:
             print=st.print if plain else None,
             safety_check=_asking(c),
             step={"n": st.step, "of": self.step_totals[c.flow]} if st.step and plain else None,
+            feedback=feedback,
         )
 
 
@@ -495,14 +533,17 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         raise FlowError([f"{where}: must be a mapping"])
     if raw.get("start") not in flows:
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
-    for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults"):
+    # "Did this help?" is optional: asked only where _global.yaml words it.
+    asks = ("feedback", "feedback_thanks") if "feedback" in raw or "feedback_thanks" in raw else ()
+    for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults", *asks):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")
             continue
         problems += [f"{where}: {key}: unknown content id '{i}'" for i in ids if i not in content]
     labels = raw.get("labels") or {}
-    problems += [f"{where}: labels: missing '{g}'" for g in GLOBAL_ACTIONS if g not in labels]
+    needed = [g for g in GLOBAL_ACTIONS if asks or g not in FEEDBACK_ANSWERS]
+    problems += [f"{where}: labels: missing '{g}'" for g in needed if g not in labels]
     adult_labels = raw.get("adult_labels") or {}
     problems += [f"{where}: adult_labels: missing '{g}'" for g in SAFETY_ANSWERS if g not in adult_labels]
     codes = [i for i in content if i.startswith("common.problems.")]

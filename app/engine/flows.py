@@ -18,7 +18,10 @@ import yaml
 # The safe_* answers belong to the "are you safe?" question asked when typed
 # words might mean danger (see Engine._say).
 SAFETY_ANSWERS = ("safe_yes", "safe_no", "safe_unsure")
-GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume", *SAFETY_ANSWERS)
+# "Did this help?", offered once a conversation at a flow's end and with the
+# Help now card: optional, counted per day only (app/insights/record.py).
+FEEDBACK_ANSWERS = ("helped_yes", "helped_a_bit", "helped_no")
+GLOBAL_ACTIONS = ("help_now", "back", "start_again", "resume", *SAFETY_ANSWERS, *FEEDBACK_ANSWERS)
 AUDIENCES = ("welcome", "youth", "parents", "schools")
 # Where a state hands off to. "report_remove" is Childline's own Report Remove
 # (GUIDANCE §4), the main action; our fingerprint page (/fingerprints) is an

@@ -29,6 +29,7 @@ class Conversation(NamedTuple):
     # "heard" (help now brought by their words), "ask", "answer:<id>", or a
     # tuple of suggested flow ids after unclear free text.
     overlay: str | tuple[str, ...] | None = None
+    rated: bool = False  # "Did this help?" was answered: it is not asked again
 
     def moved(self, flow: str, state: str, answers: dict[str, Any] | None = None) -> Conversation:
         hist = (*self.history, (self.flow, self.state))[-HISTORY_LIMIT:]
@@ -106,6 +107,8 @@ class Tokens:
             data["h"] = [s if f == c.flow else f"{f}/{s}" for f, s in c.history]
         if c.overlay is not None:
             data["o"] = c.overlay if isinstance(c.overlay, str) else list(c.overlay)
+        if c.rated:
+            data["r"] = 1
         return self._s.dumps(data)
 
     def load(self, token: str) -> Conversation:
@@ -125,6 +128,7 @@ class Tokens:
                 steps=int(d["n"]),
                 history=tuple(_step(str(h), str(d["f"])) for h in d.get("h", [])),
                 overlay=ov if isinstance(ov, str) or ov is None else tuple(ov),
+                rated=bool(d.get("r")),
             )
         except (KeyError, TypeError, ValueError) as exc:  # signed by us, but an older shape
             raise TokenInvalid from exc

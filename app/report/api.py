@@ -4,7 +4,7 @@ the PIN travels in the body of a POST, never in a URL."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from ..web import problem_response
@@ -33,6 +33,7 @@ def _over_address_limit() -> Reply | None:
     limiter = service().per_address
     if limiter.allow(limiter.key_for_address(request.remote_addr)):
         return None
+    current_app.extensions["safechat"]["metrics"].limited()
     return problem_response(429, "rate_limited")
 
 
@@ -46,6 +47,7 @@ def create_report() -> Reply:
     if wait:
         return problem_response(429, "too_many_reports", {"Retry-After": str(wait)})
     case = svc.reports.create(report, held=svc.review)
+    current_app.extensions["safechat"]["metrics"].hash_report()
     return jsonify(case.as_dict()), 201
 
 

@@ -134,6 +134,9 @@ function render(turn) {
   onTurn(turn, divs);
   $("options").replaceChildren(...turn.options.filter((o) => !o.global).map(button));
   $("globals").replaceChildren(...turn.options.filter((o) => o.global).map(button));
+  $("feedback").hidden = !turn.feedback;
+  $("feedback-question").textContent = turn.feedback ? turn.feedback.question : "";
+  $("feedback-options").replaceChildren(...(turn.feedback ? turn.feedback.options.map(button) : []));
   document.querySelectorAll(".handoff").forEach((el) => el.remove());
   if (turn.handoff) {
     const link = document.createElement("a");
