@@ -74,35 +74,33 @@ def test_every_limited_hours_line_in_guidance_has_its_hours_in_the_allowlist(all
     }
 
 
+WITHOUT_HOURS = "is shown without its hours"
+ALL_DAY = "is open all day (GUIDANCE §5) but is shown with opening times"
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("body", "finding"),
     [
-        "Call the NSPCC helpline on [0808 800 5000](tel:08088005000).",  # the old words
-        "Call the Revenge Porn Helpline on 0345 6000 459.",
-        "- Professionals Online Safety Helpline: [0344 381 4772](tel:03443814772)",
-        "Meic: call [080880 23456](tel:08088023456) or text [84001](sms:84001).",
+        ("Call the NSPCC helpline on [0808 800 5000](tel:08088005000).", WITHOUT_HOURS),  # the old words
+        ("Call the Revenge Porn Helpline on 0345 6000 459.", WITHOUT_HOURS),
+        ("- Professionals Online Safety Helpline: [0344 381 4772](tel:03443814772)", WITHOUT_HOURS),
+        ("Meic: call [080880 23456](tel:08088023456) or text [84001](sms:84001).", WITHOUT_HOURS),
         # the hours on another line do not count: a reader takes the line that has the number
-        "NSPCC, Monday to Friday 8am to 10pm, weekends 9am to 6pm.\n\n- [0808 800 5000](tel:08088005000)",
+        (
+            "NSPCC, Monday to Friday 8am to 10pm, weekends 9am to 6pm.\n\n- [0808 800 5000](tel:08088005000)",
+            WITHOUT_HOURS,
+        ),
         # nor do the wrong hours
-        "Call [0345 6000 459](tel:03456000459), Monday to Friday, 9am to 5pm.",
+        ("Call [0345 6000 459](tel:03456000459), Monday to Friday, 9am to 5pm.", WITHOUT_HOURS),
+        # a line open all day is never shown with opening times
+        ("Call **Samaritans** on [116 123](tel:116123), 9am to 5pm.", ALL_DAY),
+        ("- **Childline**: [0800 1111](tel:08001111), Monday to Friday, 10am to 4pm", ALL_DAY),
+        ("Text SHOUT to [85258](sms:85258) until midnight.", ALL_DAY),
     ],
 )
-def test_a_limited_hours_number_without_its_hours_is_found(allow: Allowlist, body: str) -> None:
+def test_wrong_or_missing_opening_times_are_found(allow: Allowlist, body: str, finding: str) -> None:
     out = found(check_hours(message(body), "x.md", allow, "content/allowlist.yaml"))
-    assert out and all("is shown without its hours" in f for f in out), out
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "Call **Samaritans** on [116 123](tel:116123), 9am to 5pm.",
-        "- **Childline**: [0800 1111](tel:08001111), Monday to Friday, 10am to 4pm",
-        "Text SHOUT to [85258](sms:85258) until midnight.",
-    ],
-)
-def test_a_line_open_all_day_shown_with_opening_times_is_found(allow: Allowlist, body: str) -> None:
-    out = found(check_hours(message(body), "x.md", allow, "content/allowlist.yaml"))
-    assert out and all("is open all day (GUIDANCE §5) but is shown with opening times" in f for f in out), out
+    assert out and all(finding in f for f in out), out
 
 
 @pytest.mark.parametrize(
@@ -223,17 +221,28 @@ def test_the_real_flows_and_words_pass_every_new_rule(engine: Engine) -> None:
     assert out == []
 
 
-def test_check_all_runs_every_new_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _content_with(tmp_path: Path, audience: str, bodies: dict[str, str]) -> Path:
+    """A copy of the real content with extra files (name: body) under
+    content/en/<audience>/extra, for the checker to find."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
-    bad = content / "en" / "youth" / "extra"
+    bad = content / "en" / audience / "extra"
     bad.mkdir()
-    for name, body in {
-        "hours": "Call the NSPCC on [0808 800 5000](tel:08088005000).",
-        "shots": "Take screenshots of the chat.",
-        "ours": "Our Report Remove page can help.",
-    }.items():
+    for name, body in bodies.items():
         (bad / f"{name}.md").write_text(f"---\nsource: services\nreviewed: 2026-11-30\n---\n{body}\n")
+    return content
+
+
+def test_check_all_runs_every_new_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _content_with(
+        tmp_path,
+        "youth",
+        {
+            "hours": "Call the NSPCC on [0808 800 5000](tel:08088005000).",
+            "shots": "Take screenshots of the chat.",
+            "ours": "Our Report Remove page can help.",
+        },
+    )
     engine = Engine(ROOT / "flows", content, SECRET)
     flow = engine.flows["youth_sextortion"]
     start = flow.states[flow.start]
@@ -412,16 +421,15 @@ def test_the_allowlist_has_exactly_the_numbers_in_guidance() -> None:
 
 
 def test_check_all_runs_the_audits_rules(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    bad = content / "en" / "parents" / "extra"
-    bad.mkdir()
-    for name, body in {
-        "boys": "Most victims are boys aged 14 to 18.",
-        "tid": "Take It Down is for sites outside the UK.",
-        "order": "Don't delete anything. Then stop replying.",
-    }.items():
-        (bad / f"{name}.md").write_text(f"---\nsource: services\nreviewed: 2026-11-30\n---\n{body}\n")
+    content = _content_with(
+        tmp_path,
+        "parents",
+        {
+            "boys": "Most victims are boys aged 14 to 18.",
+            "tid": "Take It Down is for sites outside the UK.",
+            "order": "Don't delete anything. Then stop replying.",
+        },
+    )
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales)
     po = locales / "cy" / "LC_MESSAGES" / "messages.po"
