@@ -257,7 +257,12 @@ def test_a_fitted_model_is_kept_and_refitted_when_its_inputs_change(
     assert fits == ["first"], "the same inputs read the kept model"
     model.cached("crisis", ["one", "three"], lambda: make("changed"))
     assert fits == ["first", "changed"]
-    assert len(list(tmp_path.glob("crisis-*.json"))) == 1, "the stale one is removed"
-    next(tmp_path.glob("crisis-*.json")).write_text("{not json")
-    model.cached("crisis", ["one", "three"], lambda: make("damaged"))
-    assert fits == ["first", "changed", "damaged"]
+    model.cached("crisis", ["one", "two"], lambda: make("again"))
+    assert fits == ["first", "changed"], "another project's model does not push out this one"
+    for n in range(model.KEEP_PER_KIND + 2):
+        model.cached("crisis", [f"other {n}"], lambda: make("other"))
+    assert len(list(tmp_path.glob("crisis-*.json"))) == model.KEEP_PER_KIND, "old ones are pruned"
+    newest = max(tmp_path.glob("crisis-*.json"), key=lambda f: f.stat().st_mtime)
+    newest.write_text("{not json")
+    model.cached("crisis", [f"other {model.KEEP_PER_KIND + 1}"], lambda: make("damaged"))
+    assert fits[-1] == "damaged"

@@ -197,6 +197,7 @@ FIT_TIMEOUT = 120  # seconds; it takes one or two
 # server process (and every test server) would otherwise pay it at start.
 # A change to any input makes a new name, so a stale model is never read.
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "models"
+KEEP_PER_KIND = 4
 _INPUT_FILES = ("model.py", "text.py", "welsh.py", "crisis.py", "crisis.yaml", "welsh.yaml", "gloss.yaml")
 _THREAD_SETTINGS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -265,7 +266,9 @@ def cached(kind: str, inputs: Iterable[str], make: Callable[[], Tables]) -> Tabl
         digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
     path = CACHE / f"{kind}-{digest.hexdigest()[:32]}.json"
     try:
-        return _readable(json.loads(path.read_text(encoding="utf-8")))
+        tables = _readable(json.loads(path.read_text(encoding="utf-8")))
+        path.touch()  # in use: the last to be pruned
+        return tables
     except (OSError, ValueError, KeyError, TypeError):
         pass  # none yet, or unreadable: fit again
     tables = make()
@@ -276,9 +279,12 @@ def cached(kind: str, inputs: Iterable[str], make: Callable[[], Tables]) -> Tabl
         partial = path.with_suffix(f".{os.getpid()}.part")
         partial.write_text(json.dumps(tables), encoding="utf-8")
         os.replace(partial, path)
-        for old in CACHE.glob(f"{kind}-*.json"):  # models of inputs since changed
-            if old != path:
-                old.unlink(missing_ok=True)
+        # Models of inputs since changed go, but not the few most recently
+        # used: a test project or a second checkout fits from other inputs,
+        # and must not throw away the model the app itself uses.
+        kept = sorted(CACHE.glob(f"{kind}-*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[KEEP_PER_KIND:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only install fits at every start, as before
     return tables
