@@ -85,6 +85,7 @@ class Server:
                 if self.proc.poll() is not None:
                     raise RuntimeError(self.log.read_text()) from None
                 time.sleep(0.05)
+        self.stop()  # not left running to disturb the tests after this one
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:

@@ -26,7 +26,7 @@ from app.engine.actions import MAX_SAY
 from app.engine.tokens import Conversation, _CachedKeySigner
 
 CRISIS_CY = "dwi isio marw"
-UNCLEAR_CY = "dw i isio marw"  # the detector asks about these: the safety question, never "start again"
+UNCLEAR_CY = "dwi'n teimlo'n anobeithiol"  # asked about: the safety question, never "start again"
 HEARD = "Thank you for telling me"  # the card's first words when the person's own words brought it
 Action = dict[str, Any]
 

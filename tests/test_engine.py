@@ -128,6 +128,8 @@ GLOBAL = {
     "heard": ["common.heard"],
     "not_sure": ["common.not_sure"],
     "safety_check": ["common.safety_check"],
+    "safety_check_adults": ["common.safety_check_adults"],
+    "adult_labels": {"safe_yes": "Yes, someone", "safe_no": "No one", "safe_unsure": "Not sure"},
     "labels": {
         "help_now": "Help",
         "back": "Back",

@@ -144,6 +144,8 @@ class Router:
     ) -> Router:
         """A router with the routing model fitted on its examples (kept under
         `name` in the model cache)."""
+        if sum(1 for phrases in examples.values() if phrases) < 2:
+            return cls(examples, audiences, None, start_at)  # one answer only: nothing to learn
         labelled = [(gloss(normalise(p)), flow) for flow, phrases in examples.items() for p in phrases]
         inputs = [f"{flow}\t{text}" for text, flow in labelled]
         model = ClassModel(cached(name, inputs, lambda: fit_classes_elsewhere(labelled)))
