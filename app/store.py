@@ -6,6 +6,7 @@ for a day a count of reports per 20-bit address bucket."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import stat
 import threading
@@ -52,10 +53,28 @@ def private_file(path: str) -> None:
 
 def open_db(path: str) -> Database:
     private_file(path)
-    db = _database(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    migrations.apply(db)
+    with _one_process_at_a_time(path):
+        db = _database(path)
+        db.execute("PRAGMA journal_mode=WAL")
+        migrations.apply(db)
     return db
+
+
+@contextmanager
+def _one_process_at_a_time(path: str) -> Iterator[None]:
+    """Cluster backends start together and share one database: two running
+    the migrations at once got "database is locked" (SQLite refuses, rather
+    than waits, when a reader's snapshot is older than another's write), and
+    one backend never started. A lock file next to the database makes the
+    second wait for the first."""
+    lock = f"{path}.lock"
+    private_file(lock)
+    with open(lock, "r+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextmanager
