@@ -38,7 +38,7 @@ def test_corpus_covers_every_flow(router: Router) -> None:
     counts: dict[str, int] = {}
     for flow, _ in _corpus():
         counts[flow] = counts.get(flow, 0) + 1
-    # every flow with phrases of its own (the over-18s' flow has only examples)
+    # every flow with phrases of its own
     engine = Engine(ROOT / "flows", ROOT / "content", "r" * 40)
     assert set(counts) == {f for f in router.flows if engine.flows[f].phrases}
     assert min(counts.values()) >= 20

@@ -19,8 +19,9 @@ _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 # Leetspeak, applied only inside tokens that also contain a letter (see below).
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _TOKEN = re.compile(r"\S+")
-# A number followed by a short unit is not leetspeak: 10pm, 14yo, 1st, 100k, 24h.
-_NUMBER_UNIT = re.compile(r"^[\d.,£$]+[a-z]{0,3}$")
+# A number followed by a short unit is not leetspeak: 10pm, 14yo, 1st, 100k,
+# 24h, also before a comma or full stop ("18yo, my ex...").
+_NUMBER_UNIT = re.compile(r"^[\d.,£$]+[a-z]{0,3}[^\w\s]*$")
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_WORD = re.compile(r"[\W_]+")
 # Any letter repeated: "diieee" -> "die", "pleeease" -> "please", "kill" -> "kil".
