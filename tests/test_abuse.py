@@ -69,6 +69,10 @@ class Recording:
         self._note(text)
         return self.inner.route(text, audience)
 
+    def writer(self, text: str) -> str | None:
+        self._note(text)
+        return self.inner.writer(text)  # type: ignore[no-any-return]
+
 
 def test_no_transport_hands_the_checks_more_than_the_bound(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch

@@ -166,6 +166,7 @@ def test_default_is_cached_and_from_file_works() -> None:
         ("kíll", "kil"),
         ("took 20 pills at 10pm", "tok 20 pils at 10pm"),  # numbers are not leetspeak
         ("1st time, 14yo", "1st time 14yo"),
+        ("18yo, my ex", "18yo my ex"),  # a number and its unit before a comma are not leetspeak either
         ("  lots   of\tspace\n", "lots of space"),
         ("su1c1d3", "suicide"),
         ("", ""),

@@ -268,8 +268,8 @@ def test_token_history_round_trips_across_flows() -> None:
 class _Words:
     """A stand-in for the safety service: fixed answers for fixed words."""
 
-    def __init__(self, level: dict[str, str], route: dict[str, str] | None = None):
-        self.level, self.to = level, route or {}
+    def __init__(self, level: dict[str, str], route: dict[str, str] | None = None, parents: frozenset[str] = frozenset()):
+        self.level, self.to, self.parents = level, route or {}, parents
 
     def check(self, text: str) -> str | None:
         return self.level.get(text)
@@ -279,6 +279,9 @@ class _Words:
 
     def answer(self, text: str, audience: str) -> str | None:
         return None
+
+    def writer(self, text: str) -> str | None:
+        return "parents" if text in self.parents else None
 
 
 def _asked(engine: Engine, words: str) -> tuple[Turn, Turn]:
@@ -355,3 +358,37 @@ def test_the_card_thanks_them_only_when_their_words_brought_it() -> None:
     assert [m["id"] for m in typed.messages] == ["common.heard", "common.help_now"]
     assert [m["id"] for m in tapped.messages] == ["common.help_now"]
     assert "Thank you for telling me" not in tapped.messages[0]["text"]
+
+
+def _question(turn: Turn) -> tuple[str, list[str]]:
+    return turn.messages[0]["text"], [o["label"] for o in turn.options if o["id"].startswith("safe_")]
+
+
+def test_on_the_menus_the_safety_question_speaks_to_the_person_writing() -> None:
+    """Before anyone chose who they are, a parent's worried words get the
+    adults' question; after choosing "I'm a parent or carer", every unclear
+    message does; a young person's words keep their own question."""
+    engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
+    engine.safety = _Words(
+        {"my son is in a state": "ask", "everything feels heavy": "ask"}, parents=frozenset({"my son is in a state"})
+    )
+    first = engine.step(None, {})
+    parent_words = engine.step(first.token, {"say": "my son is in a state"})
+    text, labels = _question(parent_words)
+    assert "Is anyone in danger right now?" in text and labels == ["Yes, someone is", "No, no one is", "I'm not sure"]
+    assert engine.step(parent_words.token, {"choose": "safe_yes"}).crisis  # the same answers, the same way on
+    back = engine.step(parent_words.token, {"choose": "safe_no"})
+    assert (back.flow, back.state, back.safety_check) == ("welcome", "audience", False)
+
+    young_words = engine.step(first.token, {"say": "everything feels heavy"})
+    text, labels = _question(young_words)
+    assert "Are you thinking about hurting yourself" in text and labels[0] == "Yes, I am"
+
+    parent_menu = engine.step(first.token, {"choose": "parent"})
+    assert parent_menu.state == "parent_menu"
+    text, labels = _question(engine.step(parent_menu.token, {"say": "everything feels heavy"}))
+    assert "Is anyone in danger right now?" in text and labels[0] == "Yes, someone is"
+
+    youth_menu = engine.step(first.token, {"choose": "young_person"})  # a young person writing "my son"? still theirs
+    text, _ = _question(engine.step(youth_menu.token, {"say": "my son is in a state"}))
+    assert "Are you thinking about hurting yourself" in text

@@ -128,3 +128,28 @@ def test_parents_and_staff_are_asked_whether_anyone_is_in_danger(
     assert after["crisis"]
     status, html = form_turn(client, {"token": here["token"], "say": words})
     assert status == 200 and question in html and labels[0] in html
+
+
+PARENT_WORDS = {
+    "en": "my son says everything is pointless since the pictures went round",
+    "cy": "mae fy mab wedi cau ei hun yn ei stafell a dydi o ddim yn siarad",
+}
+
+
+@pytest.mark.parametrize(("locale", "question"), [("en", ADULTS_EN), ("cy", ADULTS_CY)])
+def test_a_parent_typing_on_the_first_screen_gets_the_adults_question(
+    app: Any, api: Any, client: FlaskClient, locale: str, question: str
+) -> None:
+    """Before choosing who they are, a parent's worried words ("my son…",
+    "fy mab…") get the adults' question, over the API and on a plain form;
+    so does anyone on the parents' menu."""
+    words = PARENT_WORDS[locale]
+    assert app.extensions["safechat"]["engine"].safety.check(words) == "ask"  # else choose other words
+    _, first = api({"locale": locale})
+    _, asked = api({"token": first["token"], "say": words})
+    assert asked["safety_check"] and question in asked["messages"][-1]["text"]
+    status, html = form_turn(client, {"token": first["token"], "say": words})
+    assert status == 200 and question in html
+    _, menu = api({"token": first["token"], "choose": "parent"})
+    _, asked = api({"token": menu["token"], "say": UNCLEAR_CY if locale == "cy" else UNCLEAR_EN})
+    assert question in asked["messages"][-1]["text"]

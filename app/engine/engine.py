@@ -50,6 +50,9 @@ class Safety(Protocol):
     def answer(self, text: str, audience: str) -> str | None:
         """The content id of the answer to a common question, if the words ask one."""
 
+    def writer(self, text: str) -> str | None:
+        """ "parents" when the words show a parent or carer writing ("my son"), else None."""
+
 
 # Urgent help: "crisis" when Help now was tapped, "heard" when the person's
 # own words (or a yes to the safety question) brought it, so the card first
@@ -63,6 +66,9 @@ ANSWER = "answer:"
 # be trusted with words of despair ("dwi'n teimlo'n anobeithiol" started the
 # unwanted-image flow).
 ASK = "ask"
+# The same question in the adults' words ("Is anyone in danger right now?"),
+# when their words showed a parent writing before they chose who they are.
+ASK_ADULTS = "ask:adults"
 ADULT_AUDIENCES = ("parents", "schools")
 
 
@@ -317,7 +323,17 @@ class Engine:
         asked = raw.get("locale")
         if isinstance(asked, str) and asked in self.locales:
             c = c._replace(locale=asked)
-        return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD if level == "crisis" else ASK))
+        if level == "crisis":
+            return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD))
+        return self.turn(c._replace(steps=c.steps + 1, overlay=self._question_for(c, text)))
+
+    def _question_for(self, c: Conversation, text: str) -> str:
+        """ASK, or ASK_ADULTS when a parent who has not yet said who they are
+        wrote the words ("my son won't come out of his room"): asking them
+        whether they will hurt themselves would tell them they were not heard."""
+        if self._for_adults(c) or self.flows[c.flow].audience != "welcome" or "audience" in c.answers:
+            return ASK
+        return ASK_ADULTS if self.safety is not None and self.safety.writer(text) == "parents" else ASK
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -385,9 +401,7 @@ class Engine:
             raise Problem("text_not_understood")
         # Words of danger never get here: `_act` has already answered them.
         c = c._replace(steps=c.steps + 1)
-        audience = self.flows[c.flow].audience
-        if audience == "welcome":  # the welcome flow records who the person said they are
-            audience = c.answers.get("audience", "welcome")
+        audience = self._audience(c)  # on the menus, who the person said they are
         route = self.safety.route(text, None if audience == "welcome" else audience)
         # Inside a conversation a question is answered where the person is; on
         # the menus, words that name a conversation start it first.
@@ -407,10 +421,18 @@ class Engine:
         labels = self.settings["adult_labels" if adult else "labels"]
         return {"id": oid, "label": self.translate(locale, labels[oid]), "global": True}
 
+    def _audience(self, c: Conversation) -> str:
+        """Whose conversation this is: its flow's audience, or on the menus
+        the audience the person chose ("welcome" until they choose)."""
+        audience = self.flows[c.flow].audience
+        return str(c.answers.get("audience", audience)) if audience == "welcome" else audience
+
     def _for_adults(self, c: Conversation) -> bool:
         """Is this a parent's or a school's conversation? Their safety question
-        asks whether anyone is in danger, not whether they will hurt themselves."""
-        return self.flows[c.flow].audience in ADULT_AUDIENCES
+        asks whether anyone is in danger, not whether they will hurt themselves.
+        On the menus, it is theirs once they said who they are, or when their
+        words asked it (ASK_ADULTS)."""
+        return self._audience(c) in ADULT_AUDIENCES or c.overlay == ASK_ADULTS
 
     def _offered(self, c: Conversation) -> list[tuple[str, str | None]]:
         """What a person may choose now, in order: (id, source-language label),
@@ -487,7 +509,9 @@ class Engine:
         elif _answering(c):
             ids = [str(c.overlay)[len(ANSWER) :]]
         elif isinstance(c.overlay, tuple):
-            ids = self.settings["not_sure"]
+            # "I can't chat like a person" names the person who can: Childline
+            # for a young person, the helpline for parents or for school staff.
+            ids = self.settings.get(f"not_sure_{self._audience(c)}") or self.settings["not_sure"]
         else:
             ids = st.say
         plain = c.overlay is None
@@ -523,7 +547,7 @@ def _answering(c: Conversation) -> bool:
 
 
 def _asking(c: Conversation) -> bool:
-    return c.overlay == ASK
+    return c.overlay in (ASK, ASK_ADULTS)
 
 
 def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> dict[str, Any]:
@@ -535,7 +559,9 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
         problems.append(f"{where}: start flow {raw.get('start')!r} does not exist")
     # "Did this help?" is optional: asked only where _global.yaml words it.
     asks = ("feedback", "feedback_thanks") if "feedback" in raw or "feedback_thanks" in raw else ()
-    for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults", *asks):
+    # An audience's own "not sure" words are optional: without them, everyone's.
+    own = tuple(k for k in raw if isinstance(k, str) and k.startswith("not_sure_"))
+    for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults", *asks, *own):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
             problems.append(f"{where}: '{key}' must list content ids")

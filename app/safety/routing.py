@@ -96,9 +96,11 @@ class Router:
         audiences: Mapping[str, str],
         model: ClassModel | None = None,
         start_at: float = START_AT,
+        min_words: int = _MIN_WORDS_CONFIDENT,
     ) -> None:
         self.model = model
         self.start_at = start_at
+        self.min_words = min_words
         self.flows = [f for f, phrases in examples.items() if phrases]
         self.audience = {f: audiences[f] for f in self.flows}
         self._examples = {f: [normalise(p) for p in examples[f]] for f in self.flows}
@@ -141,15 +143,16 @@ class Router:
         audiences: Mapping[str, str],
         name: str = "routing",
         start_at: float = START_AT,
+        min_words: int = _MIN_WORDS_CONFIDENT,
     ) -> Router:
         """A router with the routing model fitted on its examples (kept under
         `name` in the model cache)."""
         if sum(1 for phrases in examples.values() if phrases) < 2:
-            return cls(examples, audiences, None, start_at)  # one answer only: nothing to learn
+            return cls(examples, audiences, None, start_at, min_words)  # one answer only: nothing to learn
         labelled = [(_model_text(normalise(p)), flow) for flow, phrases in examples.items() for p in phrases]
         inputs = [f"{flow}\t{text}" for text, flow in labelled]
         model = ClassModel(cached(name, inputs, lambda: fit_classes_elsewhere(labelled)))
-        return cls(examples, audiences, model, start_at)
+        return cls(examples, audiences, model, start_at, min_words)
 
     def rank(self, text: str, audience_filter: str | None = None) -> list[tuple[str, float]]:
         """All flows (or those of one audience) with scores 0-100, best first."""
@@ -221,7 +224,7 @@ class Router:
             confident = probability.get(ranked[0][0], 0.0) >= self.start_at
         else:
             confident = top >= THRESHOLD and top - second >= MARGIN
-        confident = confident and informative >= _MIN_WORDS_CONFIDENT
+        confident = confident and informative >= self.min_words
         if hint and not confident:
             # Unclear words: offer the flows of the audience the person already chose.
             own = [f for f, _ in ranked if self.audience[f] == hint]
