@@ -7,13 +7,14 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.dates import get_month_names
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.sessions import SessionInterface
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from app import strict_yaml
 
 from .engine.actions import MAX_TOKEN
 
@@ -49,7 +50,7 @@ PROBLEM_BY_STATUS = {413: "too_large", 415: "unsupported_media", 429: "rate_limi
 @functools.cache
 def _sources(content_dir: str) -> list[dict[str, str]]:
     """Where the words come from (content/sources.yaml), for the About page."""
-    raw = yaml.safe_load((Path(content_dir) / "sources.yaml").read_text(encoding="utf-8")) or {}
+    raw = strict_yaml.load((Path(content_dir) / "sources.yaml").read_text(encoding="utf-8")) or {}
     return [
         {
             "title": str(s["title"]),

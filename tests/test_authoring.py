@@ -75,6 +75,8 @@ WORDS = {
     "common/safety_check": "Are you thinking about hurting yourself, or are you in danger right now?",
     "common/safety_check_adults": "Is anyone in danger right now?",
     "common/not_understood": "I can't chat like a person, but Childline can: [0800 1111](tel:08001111).",
+    "parents/not_understood": "I can't chat like a person. Talk it through with the NSPCC helpline.",
+    "schools/not_understood": "I can't chat like a person. Tell your safeguarding lead today.",
     "common/heard": "Thank you for telling me.",
     "common/feedback": "Did this help? You don't have to answer.",
     "common/feedback_thanks": "Thank you for telling us.",
@@ -275,7 +277,7 @@ def test_checks_catch_numbers_links_dates_and_hard_words(project: Path) -> None:
 def test_check_command_fails_on_problems_but_not_warnings(project: Path) -> None:
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("ok: 2 flows, 5 states, 13 messages")
+    assert res.output.startswith("ok: 2 flows, 5 states, 15 messages")
     write_md(project / "content", "youth/demo/stale", "This is old advice.", reviewed="2020-01-01")
     res = cli(project, "check")
     assert res.exit_code == 0, res.output

@@ -268,7 +268,12 @@ def test_token_history_round_trips_across_flows() -> None:
 class _Words:
     """A stand-in for the safety service: fixed answers for fixed words."""
 
-    def __init__(self, level: dict[str, str], route: dict[str, str] | None = None, parents: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        level: dict[str, str],
+        route: dict[str, str] | None = None,
+        parents: frozenset[str] = frozenset(),
+    ):
         self.level, self.to, self.parents = level, route or {}, parents
 
     def check(self, text: str) -> str | None:
@@ -370,12 +375,17 @@ def test_on_the_menus_the_safety_question_speaks_to_the_person_writing() -> None
     message does; a young person's words keep their own question."""
     engine = Engine(ROOT / "flows", ROOT / "content", SECRET)
     engine.safety = _Words(
-        {"my son is in a state": "ask", "everything feels heavy": "ask"}, parents=frozenset({"my son is in a state"})
+        {"my son is in a state": "ask", "everything feels heavy": "ask"},
+        parents=frozenset({"my son is in a state"}),
     )
     first = engine.step(None, {})
     parent_words = engine.step(first.token, {"say": "my son is in a state"})
     text, labels = _question(parent_words)
-    assert "Is anyone in danger right now?" in text and labels == ["Yes, someone is", "No, no one is", "I'm not sure"]
+    assert "Is anyone in danger right now?" in text and labels == [
+        "Yes, someone is",
+        "No, no one is",
+        "I'm not sure",
+    ]
     assert engine.step(parent_words.token, {"choose": "safe_yes"}).crisis  # the same answers, the same way on
     back = engine.step(parent_words.token, {"choose": "safe_no"})
     assert (back.flow, back.state, back.safety_check) == ("welcome", "audience", False)
@@ -389,6 +399,8 @@ def test_on_the_menus_the_safety_question_speaks_to_the_person_writing() -> None
     text, labels = _question(engine.step(parent_menu.token, {"say": "everything feels heavy"}))
     assert "Is anyone in danger right now?" in text and labels[0] == "Yes, someone is"
 
-    youth_menu = engine.step(first.token, {"choose": "young_person"})  # a young person writing "my son"? still theirs
+    youth_menu = engine.step(
+        first.token, {"choose": "young_person"}
+    )  # a young person writing "my son"? still theirs
     text, _ = _question(engine.step(youth_menu.token, {"say": "my son is in a state"}))
     assert "Are you thinking about hurting yourself" in text

@@ -70,6 +70,27 @@ def test_nothing_fits_says_so_honestly_and_offers_help_now(api: Any) -> None:
     assert "help_now" in [o["id"] for o in turn["options"]]
 
 
+@pytest.mark.parametrize(
+    ("flow", "locale", "who"),
+    [
+        ("parent_talk", "en", "0808 800 5000"),  # the NSPCC helpline, for adults worried about a child
+        ("parent_talk", "cy", "0808 800 5000"),
+        ("school_staff_first_response", "en", "0344 381 4772"),  # the professionals' helpline
+        ("school_staff_first_response", "cy", "person diogelu dynodedig"),
+    ],
+)
+def test_nothing_fits_names_the_person_who_can_help_adults(
+    api: Any, flow: str, locale: str, who: str
+) -> None:
+    """Childline is for under-19s: a parent or a teacher whose words fit
+    nothing is told where a person will talk it through with them."""
+    _, here = api({"start": flow, "locale": locale})
+    _, turn = api({"token": here["token"], "say": "purple elephants dancing"})
+    text = " ".join(m["text"] for m in turn["messages"])
+    assert who in text and "0800 1111" not in text
+    assert "help_now" in [o["id"] for o in turn["options"]]
+
+
 def test_a_young_person_is_never_offered_a_parents_or_school_conversation(app: Any) -> None:
     from app.safety.service import router_for
 

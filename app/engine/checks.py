@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
+
+from app import strict_yaml
 
 from .content import Message, load_sources
 from .engine import Engine
@@ -105,7 +106,7 @@ class Allowlist:
     def load(cls, path: Path, where: str) -> Allowlist:
         if not path.exists():
             return cls(problems=[Finding(where, "missing: it lists the numbers and links content may use")])
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = strict_yaml.load(path.read_text(encoding="utf-8")) or {}
         problems: list[Finding] = []
         written: set[str] = set()
         tel: set[str] = set()
@@ -461,7 +462,7 @@ def forbidden_advice(text: str, area: str = "") -> list[str]:
 def advice_exceptions(content_dir: Path) -> dict[str, set[str]]:
     """Reviewed exceptions (content/advice_exceptions.yaml): id → sentences, lower case."""
     path = content_dir / EXCEPTIONS
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    raw = strict_yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
     return {key: {e["sentence"].lower() for e in items} for key, items in (raw or {}).items()}
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from app import strict_yaml
 
 AREAS = ("welcome", "youth", "parents", "schools", "common")
 FRONT_MATTER_KEYS = {"source", "reviewed", "kind"}
@@ -54,7 +55,7 @@ def split_front_matter(raw: str, where: str) -> tuple[dict[str, Any], str]:
     end = raw.find("\n---\n", 4)
     if end < 0:
         raise ContentError(f"{where}: front matter is not closed with ---")
-    meta = yaml.safe_load(raw[4:end]) or {}
+    meta = strict_yaml.load(raw[4:end]) or {}
     if not isinstance(meta, dict):
         raise ContentError(f"{where}: front matter must be a mapping")
     return meta, raw[end + 5 :]
@@ -123,7 +124,7 @@ def load_message(path: Path, msg_id: str, sources: set[str]) -> Message:
 
 def load_sources(content_dir: Path) -> dict[str, dict[str, Any]]:
     path = content_dir / "sources.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = strict_yaml.load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ContentError(f"{path}: must map source ids to their details")
     return data

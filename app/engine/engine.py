@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from transitions import Machine
+
+from app import strict_yaml
 
 from .actions import MAX_TOKEN, Action, Problem, parse_action, typed
 from .content import ContentError, Message, load_content, render_markdown
@@ -162,7 +163,7 @@ class Engine:
         predicates: Mapping[str, Predicate] = PREDICATES,
     ):
         self.messages = load_content(content_dir)
-        settings = yaml.safe_load((flows_dir / "_global.yaml").read_text(encoding="utf-8"))
+        settings = strict_yaml.load((flows_dir / "_global.yaml").read_text(encoding="utf-8"))
         self.flows = load_flows(flows_dir, set(self.messages), predicates)
         self.settings = _check_settings(settings, self.flows, set(self.messages))
         self.predicates = predicates  # also for telling, afterwards, which option was chosen (trail.py)

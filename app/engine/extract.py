@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import yaml
+from app import strict_yaml
 
 from .content import blocks_of, split_front_matter
 
@@ -32,7 +32,7 @@ def _lines(text: str, needle: str) -> int:
 
 def extract_flows(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: Any) -> Extracted:
     text = fileobj.read().decode("utf-8")
-    data = yaml.safe_load(text) or {}
+    data = strict_yaml.load(text) or {}
     found: list[tuple[str, str]] = []
     if isinstance(data.get("title"), str):
         found.append((data["title"], "flow title"))
@@ -70,5 +70,5 @@ def _strings(node: Any) -> Iterator[str]:
 
 def extract_word_list(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: Any) -> Extracted:
     text = fileobj.read().decode("utf-8")
-    for message in _strings(yaml.safe_load(text)):
+    for message in _strings(strict_yaml.load(text)):
         yield _lines(text, message), None, message, []

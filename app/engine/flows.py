@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from app import strict_yaml
+
 # Option ids the engine answers in every state; a flow may not reuse them.
 # The safe_* answers belong to the "are you safe?" question asked when typed
 # words might mean danger (see Engine._say).
@@ -209,7 +211,7 @@ def read_flow(path: Path) -> tuple[Flow | None, list[str]]:
     where = f"flows/{path.name}"
     r = _Reader(where)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = strict_yaml.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         return None, [f"{where}: not valid YAML: {exc}".replace("\n", " ")]
     if not isinstance(raw, dict):

@@ -19,6 +19,8 @@ import yaml
 from flask import Blueprint, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 
+from app import strict_yaml
+
 from ..engine import ContentError
 
 bp = Blueprint("parents", __name__, url_prefix="/parents")
@@ -51,7 +53,7 @@ class Group:
 def load_rules(path: str) -> tuple[Group, ...]:
     """Read and check the rules file once per path."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        raw = strict_yaml.load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RulesError(f"{path}: cannot be read ({type(exc).__name__})") from exc
     groups_raw = raw.get("groups") if isinstance(raw, dict) else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from app import strict_yaml
 
 from .. import strict_json
 from . import refs
@@ -31,7 +31,7 @@ PDQ_QUALITY_FLOOR = 50
 _HERE = Path(__file__).parent
 TRIVIAL: dict[str, frozenset[str]] = {
     kind: frozenset(values)
-    for kind, values in yaml.safe_load((_HERE / "trivial_hashes.yaml").read_text(encoding="utf-8")).items()
+    for kind, values in strict_yaml.load((_HERE / "trivial_hashes.yaml").read_text(encoding="utf-8")).items()
 }
 COMMON_PINS = frozenset(
     line.strip()

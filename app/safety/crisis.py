@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz
 
+from app import strict_yaml
 from app.engine.actions import MAX_SAY_NORMALISED
 from app.safety.model import CrisisModel, Example, Tables, cached, fit_elsewhere, read_examples
 from app.safety.text import normalise, squeeze_pattern
@@ -116,7 +116,7 @@ class CrisisDetector:
     @classmethod
     def from_file(cls, path: str | Path, model: CrisisModel | None = None) -> CrisisDetector:
         with open(path, encoding="utf-8") as f:
-            return cls(yaml.safe_load(f), model)
+            return cls(strict_yaml.load(f), model)
 
     def units(self, text: str) -> list[str]:
         """The normalised message, then each of its sentences if it has

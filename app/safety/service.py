@@ -62,17 +62,18 @@ def answerers_for(content: Collection[str]) -> dict[str, Router]:
 
 
 # An answer is shown over the step when the question model gives its topic
-# this probability. Cross-validated on questions.tsv (5 folds, 1,010
-# questions and ordinary messages after a sixth blind set was added): at
-# 0.4, English 88.7% answered right, 0.8% wrong, 4.5% of ordinary messages
-# answered; Welsh 78.9%, 2.5%, 7.9%. At 0.5 (as before): 84.8%, 0.4%, 2.7%
-# and 72.9%, 1.3%, 3.4%. Lower than routing's START_AT because a wrong
-# answer costs a tap on "Carry on where I was", not a conversation.
+# this probability. Cross-validated on questions.tsv (5 folds, 1,292
+# questions and ordinary messages once seven blind sets were in): at 0.4,
+# English 88.3% answered right, 1.4% wrong, 5.2% of ordinary messages
+# answered; Welsh 82.7%, 1.7%, 9.6%. At 0.5 with two words (as before):
+# 81.6%, 0.7%, 3.2% and 77.6%, 0.7%, 8.1%. Lower than routing's START_AT
+# because a wrong answer costs a tap on "Carry on where I was", not a
+# conversation.
 ANSWER_AT = 0.4
 # One informative word is enough for a question ("is this my fault", "im so
 # scared": the model was 97-99% sure and they went unanswered), though not
-# to start a conversation: English 85.6% -> 88.7% right by the same CV (at 0.4), no
-# more wrong answers.
+# to start a conversation: by the same CV, English 84.6% -> 88.3% right at
+# 0.4, with no more wrong answers.
 ANSWER_MIN_WORDS = 1
 
 

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from app import strict_yaml
 
 LEXICON = Path(__file__).with_name("welsh.yaml")
 GLOSSARY = Path(__file__).with_name("gloss.yaml")
@@ -74,7 +74,7 @@ def _forms(radicals: list[str], keep_out: set[str]) -> dict[str, str]:
 
 def _lexicon() -> dict[str, Any]:
     with LEXICON.open(encoding="utf-8") as f:
-        return yaml.safe_load(f)  # type: ignore[no-any-return]
+        return strict_yaml.load(f)  # type: ignore[no-any-return]
 
 
 @cache
@@ -94,7 +94,7 @@ def gloss_map() -> dict[str, str]:
     from app.safety.text import fold
 
     with GLOSSARY.open(encoding="utf-8") as f:
-        glossary = {fold(str(k)): str(v) for k, v in yaml.safe_load(f).items()}
+        glossary = {fold(str(k)): str(v) for k, v in strict_yaml.load(f).items()}
     keep_out = {fold(w) for w in _lexicon().get("not_mutations") or []}
     table = {form: glossary[radical] for form, radical in _forms(list(glossary), keep_out).items()}
     table.update(glossary)
