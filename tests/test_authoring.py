@@ -282,7 +282,7 @@ def test_check_command_fails_on_problems_but_not_warnings(project: Path) -> None
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
     assert "content/en/youth/demo/stale.md: warning: reviewed 2020-01-01" in res.output
-    assert "ok: 2 flows, 5 states, 14 messages, 1 warnings" in res.output
+    assert "ok: 2 flows, 5 states, 16 messages, 1 warnings" in res.output
     write_md(project / "content", "youth/demo/bad_phone", "Call 0207 946 0000.")
     res = cli(project, "check")
     assert res.exit_code == 1

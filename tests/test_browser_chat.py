@@ -27,8 +27,10 @@ def block_outside(page: Any) -> list[str]:
 def said(locator: Any) -> str:
     """A message's words, without the speaker label screen readers hear."""
     return str(
-        locator.evaluate("el => { const c = el.cloneNode(true); c.querySelector('.speaker')?.remove(); "
-                         "return c.textContent.trim(); }")
+        locator.evaluate(
+            "el => { const c = el.cloneNode(true); c.querySelector('.speaker')?.remove(); "
+            "return c.textContent.trim(); }"
+        )
     )
 
 

@@ -16,7 +16,10 @@ def test_a_key_given_twice_is_refused_with_its_line() -> None:
     text = "groups:\n  g:\n    regex: [a]\n    except: [b]\n    except: [c]\n"
     with pytest.raises(strict_yaml.DuplicateKey, match="line 5: 'except' is given twice"):
         strict_yaml.load(text)
-    assert strict_yaml.load("a: 1\nb: {a: 2}\n") == {"a": 1, "b": {"a": 2}}  # the same key in two mappings is fine
+    assert strict_yaml.load("a: 1\nb: {a: 2}\n") == {
+        "a": 1,
+        "b": {"a": 2},
+    }  # the same key in two mappings is fine
 
 
 def test_the_crisis_patterns_refuse_a_second_except_list(tmp_path: Path) -> None:
