@@ -75,6 +75,7 @@ WORDS = {
     "common/safety_check": "Are you thinking about hurting yourself, or are you in danger right now?",
     "common/safety_check_adults": "Is anyone in danger right now?",
     "common/not_understood": "I can't chat like a person, but Childline can: [0800 1111](tel:08001111).",
+    "common/not_sure_adults": "Thank you. I'm not sure yet what you need. Pick one of these.",
     "parents/not_understood": "I can't chat like a person. Talk it through with the NSPCC helpline.",
     "schools/not_understood": "I can't chat like a person. Tell your safeguarding lead today.",
     "common/heard": "Thank you for telling me.",
@@ -277,12 +278,12 @@ def test_checks_catch_numbers_links_dates_and_hard_words(project: Path) -> None:
 def test_check_command_fails_on_problems_but_not_warnings(project: Path) -> None:
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("ok: 2 flows, 5 states, 15 messages")
+    assert res.output.startswith("ok: 2 flows, 5 states, 16 messages")
     write_md(project / "content", "youth/demo/stale", "This is old advice.", reviewed="2020-01-01")
     res = cli(project, "check")
     assert res.exit_code == 0, res.output
     assert "content/en/youth/demo/stale.md: warning: reviewed 2020-01-01" in res.output
-    assert "ok: 2 flows, 5 states, 16 messages, 1 warnings" in res.output
+    assert "ok: 2 flows, 5 states, 17 messages, 1 warnings" in res.output
     write_md(project / "content", "youth/demo/bad_phone", "Call 0207 946 0000.")
     res = cli(project, "check")
     assert res.exit_code == 1

@@ -88,6 +88,7 @@ def test_nothing_fits_names_the_person_who_can_help_adults(
     _, turn = api({"token": here["token"], "say": "purple elephants dancing"})
     text = " ".join(m["text"] for m in turn["messages"])
     assert who in text and "0800 1111" not in text
+    assert "arnat ti" not in text  # in Welsh, "chi" to an adult
     assert "help_now" in [o["id"] for o in turn["options"]]
 
 
