@@ -15,7 +15,7 @@ from flask import Flask
 
 from app import create_app, settings
 from app.cli import flows as flows_cli
-from app.engine import Engine
+from app.engine import Engine, FlowError
 from app.engine.checks import Finding, check_content, check_help_now, reading_grade
 from app.engine.diagram import mermaid
 from app.engine.paths import transcript, walk
@@ -428,3 +428,13 @@ def test_check_reports_a_flow_too_tangled_to_review(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(paths.walk, "__defaults__", ("en", 10))
     problems = [str(f) for f in checks.check_reviewable(engine)]
     assert any(p.startswith("flows/parent_talk.yaml: parent_talk: more than 10 paths") for p in problems)
+
+
+def test_a_not_sure_key_for_no_audience_is_refused(project: Path) -> None:
+    """A typo ("not_sure_parent") would otherwise pass the check and never be shown."""
+    settings = project / "flows" / "_global.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "not_sure_parent: [common.not_sure]\n", encoding="utf-8"
+    )
+    with pytest.raises(FlowError, match="'not_sure_parent' names no audience"):
+        engine_for(project)

@@ -389,6 +389,9 @@ def test_on_the_menus_the_safety_question_speaks_to_the_person_writing() -> None
     assert engine.step(parent_words.token, {"choose": "safe_yes"}).crisis  # the same answers, the same way on
     back = engine.step(parent_words.token, {"choose": "safe_no"})
     assert (back.flow, back.state, back.safety_check) == ("welcome", "audience", False)
+    for words in ("my son is in a state", "everything feels heavy"):  # a second worry, while still asked
+        text, labels = _question(engine.step(parent_words.token, {"say": words}))
+        assert "Is anyone in danger right now?" in text and labels[0] == "Yes, someone is", words
 
     young_words = engine.step(first.token, {"say": "everything feels heavy"})
     text, labels = _question(young_words)

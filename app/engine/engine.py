@@ -21,6 +21,7 @@ from app import strict_yaml
 from .actions import MAX_TOKEN, Action, Problem, parse_action, typed
 from .content import ContentError, Message, load_content, render_markdown
 from .flows import (
+    AUDIENCES,
     FEEDBACK_ANSWERS,
     GLOBAL_ACTIONS,
     HANDOFFS,
@@ -326,15 +327,16 @@ class Engine:
             c = c._replace(locale=asked)
         if level == "crisis":
             return self.turn(c._replace(steps=c.steps + 1, overlay=HEARD))
-        return self.turn(c._replace(steps=c.steps + 1, overlay=self._question_for(c, text)))
+        return self.turn(c._replace(steps=c.steps + 1, overlay=self._question_for(c, text, self.safety)))
 
-    def _question_for(self, c: Conversation, text: str) -> str:
+    def _question_for(self, c: Conversation, text: str, safety: Safety) -> str:
         """ASK, or ASK_ADULTS when a parent who has not yet said who they are
         wrote the words ("my son won't come out of his room"): asking them
         whether they will hurt themselves would tell them they were not heard."""
-        if self._for_adults(c) or self.flows[c.flow].audience != "welcome" or "audience" in c.answers:
+        if self._audience(c) != "welcome":  # they said who they are: the turn words the question for them
             return ASK
-        return ASK_ADULTS if self.safety is not None and self.safety.writer(text) == "parents" else ASK
+        # (once asked in the adults' words, asked again in them)
+        return ASK_ADULTS if c.overlay == ASK_ADULTS or safety.writer(text) == "parents" else ASK
 
     def problem(self, p: Problem, locale: str = "en") -> dict[str, Any]:
         return self.problem_for(p.code, locale, p.restart)
@@ -562,6 +564,9 @@ def _check_settings(raw: Any, flows: Mapping[str, Flow], content: set[str]) -> d
     asks = ("feedback", "feedback_thanks") if "feedback" in raw or "feedback_thanks" in raw else ()
     # An audience's own "not sure" words are optional: without them, everyone's.
     own = tuple(k for k in raw if isinstance(k, str) and k.startswith("not_sure_"))
+    problems += [
+        f"{where}: '{k}' names no audience" for k in own if k.removeprefix("not_sure_") not in AUDIENCES
+    ]
     for key in ("help_now", "heard", "not_sure", "safety_check", "safety_check_adults", *asks, *own):
         ids = raw.get(key)
         if not isinstance(ids, list) or not ids:
