@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 
 from .settings import SettingsError, setting
@@ -34,6 +35,18 @@ from .engine import ContentError, FlowError
 from .safety.model import ModelError
 from .serving import serve, tune_gc
 from .settings import SettingsError
+from .store import Counters
+
+
+def _flush_every(counters: Counters, seconds: int) -> None:
+    """Write this process's counts every `seconds`: a backend that served a
+    few turns and fell quiet would otherwise keep them until its next turn."""
+    while True:
+        socketio.sleep(max(1, seconds))
+        try:
+            counters.flush()
+        except sqlite3.Error as exc:  # a locked or full disk: the counts wait for the next try
+            print(f"Counts not written yet: {exc}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -51,6 +64,7 @@ def main() -> None:
     # A service manager stops us with SIGTERM: keep the last batch of counts.
     counters = app.extensions["safechat"]["counters"]
     signal.signal(signal.SIGTERM, lambda *_: (counters.flush(), os._exit(0)))
+    socketio.start_background_task(_flush_every, counters, app.config["SAFECHAT"]["FLUSH_SECONDS"])
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f"Serving on http://{host}:{port}", flush=True)

@@ -100,6 +100,8 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "INSIGHTS_TOKEN": ("", str),
     # The `process` label on /metrics: which process of a cluster answered (default host:PORT).
     "PROCESS_NAME": ("", str),
+    # Seconds between writes of a serving process's counts to the database (for /insights).
+    "FLUSH_SECONDS": (60, whole),
 }
 
 

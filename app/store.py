@@ -10,7 +10,6 @@ import fcntl
 import os
 import stat
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,36 +103,30 @@ def write_transaction(path: str) -> Iterator[Database]:
 class Counters:
     """How often each state is reached per day, batched in memory so a turn
     never waits for a disk write: when a batch is full, `spawn` runs the
-    flush elsewhere (a background task of the server's async mode). A batch
-    is also written once it is `flush_after` seconds old, so a quiet
-    process's counts reach /insights (read from the shared database) within
-    a minute or so."""
+    flush elsewhere (a background task of the server's async mode). A
+    serving process also flushes every SAFECHAT_FLUSH_SECONDS (app/__main__.py),
+    so a quiet backend's counts reach /insights, which reads the shared
+    database, without waiting for its next turn."""
 
     def __init__(
         self,
         path: str,
         flush_every: int = 500,
         spawn: Callable[[Callable[[], None]], object] | None = None,
-        flush_after: float = 60.0,
     ):
         self.path = path
         self.flush_every = flush_every
-        self.flush_after = flush_after
         self._spawn = spawn
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._count = 0
-        self._since = 0.0  # when the batch's first count came (monotonic clock)
         self._lock = threading.Lock()
 
     def add(self, flow: str, state: str) -> None:
         day = dt.date.today().isoformat()
-        now = time.monotonic()
         with self._lock:
             self._pending[(day, flow, state)] += 1
             self._count += 1
-            if self._count == 1:
-                self._since = now
-            due = self._count >= self.flush_every or now - self._since >= self.flush_after
+            due = self._count >= self.flush_every
             if due:
                 self._count = 0
         if due:

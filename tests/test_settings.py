@@ -157,6 +157,37 @@ def test_a_stopped_server_keeps_its_counts(tmp_path: Path) -> None:
     assert rows == {("welcome", "audience"): 1, ("welcome", "lang:en"): 1, ("welcome", "parent_menu"): 1}
 
 
+def test_a_quiet_server_writes_its_counts_without_another_turn(tmp_path: Path) -> None:
+    """A backend that served one turn and fell quiet still writes its counts
+    (every SAFECHAT_FLUSH_SECONDS), so /insights on another backend sees them."""
+    import json
+    import time
+    import urllib.request
+
+    from live import Server
+    from sqlite_utils import Database
+
+    server = Server(str(tmp_path), extra_env={"SAFECHAT_FLUSH_SECONDS": "1"})
+    server.start()
+    try:
+        req = urllib.request.Request(
+            server.base + "/api/v1/turn", data=b"{}", headers={"Content-Type": "application/json"}
+        )
+        assert json.loads(urllib.request.urlopen(req, timeout=10).read())["state"] == "audience"
+        rows: dict[tuple[str, str], int] = {}
+        for _ in range(40):  # the server is still running, and takes no other turn
+            time.sleep(0.25)
+            rows = {
+                (r["flow"], r["state"]): r["count"]
+                for r in Database(tmp_path / "safechat.db")["counters"].rows
+            }
+            if rows:
+                break
+    finally:
+        server.stop()
+    assert rows == {("welcome", "audience"): 1, ("welcome", "lang:en"): 1}
+
+
 def test_broken_agreement_rules_stop_start_up_and_fail_the_check(tmp_path: Path) -> None:
     import shutil
 

@@ -43,10 +43,12 @@ def authenticate() -> Response | None:
     token = current_app.config["SAFECHAT"]["INSIGHTS_TOKEN"]
     if not token:
         abort(404)
-    failures: RateLimiter = _state().setdefault("insights_failures", RateLimiter(FAILED_TRIES))
+    failures: RateLimiter | None = _state().get("insights_failures")
+    if failures is None:  # made once, at the first request (a new one would start a fresh count)
+        failures = _state().setdefault("insights_failures", RateLimiter(FAILED_TRIES))
     key = failures.key_for_address(request.remote_addr)
     if failures.spent(key):
-        return problem_response(429, "rate_limited", {"Retry-After": "60"})
+        return problem_response(429, "rate_limited", {"Retry-After": str(int(failures.window))})
     auth = request.authorization
     given = (auth.password if auth.type == "basic" else auth.token) if auth else None
     # Equal-length digests compared in constant time: the time taken says nothing about the token.
@@ -74,7 +76,7 @@ def _period() -> data.Period | None:
 
 def _cells(p: data.Period) -> dict[data.Key, data.Cell]:
     counters = _state()["counters"]
-    counters.flush()  # this process's latest counts; others write theirs within a minute
+    counters.flush()  # this process's latest counts; the others write theirs every SAFECHAT_FLUSH_SECONDS
     return data.load(counters.path, p)
 
 

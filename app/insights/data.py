@@ -36,9 +36,6 @@ class Cell:
         return None if self.withheld else self.n
 
 
-ZERO = Cell(0)
-
-
 def small(n: int) -> bool:
     return 0 < n < SMALLEST_SHOWN
 
@@ -53,6 +50,12 @@ def total(parts: Iterable[Cell]) -> Cell:
 Key = tuple[str, str, str]  # day, flow, state
 
 
+def together(parts: list[Cell]) -> list[Cell]:
+    """Parts of one whole, all withheld if any is: one withheld part could
+    otherwise be worked out from the whole and the others."""
+    return [Cell(p.n, True) for p in parts] if any(p.withheld for p in parts) else parts
+
+
 def suppress(counts: dict[Key, int]) -> dict[Key, Cell]:
     """Every count as a Cell, small ones withheld, and languages withheld
     together (see the module's docstring)."""
@@ -62,9 +65,7 @@ def suppress(counts: dict[Key, int]) -> dict[Key, Cell]:
         if key[2].startswith(LANGUAGE):
             shares[key[:2]].append(key)
     for keys in shares.values():
-        if any(cells[k].withheld for k in keys):
-            for k in keys:
-                cells[k] = Cell(cells[k].n, True)
+        cells.update(zip(keys, together([cells[k] for k in keys]), strict=True))
     return cells
 
 

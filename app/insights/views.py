@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..engine import Engine
 from ..engine.flows import Flow
 from . import charts
-from .data import Cell, Key, Period, total
+from .data import Cell, Key, Period, together, total
 from .record import ANSWERS, ASKED, CARD_HELPED, HEARD, HELP_NOW, HELPED, LANGUAGE
 
 
@@ -43,8 +43,7 @@ def shown(cell: Cell) -> str:
 class Counts:
     """The period's cells, summed in the ways the page needs."""
 
-    def __init__(self, cells: dict[Key, Cell], p: Period):
-        self.p = p
+    def __init__(self, cells: dict[Key, Cell]):
         self.by: dict[tuple[str, str], dict[str, Cell]] = defaultdict(dict)
         for (day, flow, state), cell in cells.items():
             self.by[(flow, state)][day] = cell
@@ -55,15 +54,8 @@ class Counts:
     def period(self, pairs: list[tuple[str, str]]) -> Cell:
         return total(c for pair in pairs for c in self.by.get(pair, {}).values())
 
-    def states(self, prefix: str) -> list[tuple[str, str]]:
-        return [pair for pair in self.by if pair[1] == prefix or pair[1].startswith(prefix + ":")]
-
     def with_state(self, state: str) -> list[tuple[str, str]]:
         return [pair for pair in self.by if pair[1] == state]
-
-
-def _translate(engine: Engine, locale: str, text: str) -> str:
-    return engine.translate(locale, text)
 
 
 def audiences(engine: Engine, locale: str) -> list[tuple[str, tuple[str, str]]]:
@@ -72,7 +64,7 @@ def audiences(engine: Engine, locale: str) -> list[tuple[str, tuple[str, str]]]:
     out = []
     for opt in welcome.states[welcome.start].options:
         target = (opt.flow, engine.flows[opt.flow].start) if opt.flow else (welcome.id, opt.branches[-1].go)
-        out.append((_translate(engine, locale, opt.label), target))
+        out.append((engine.translate(locale, opt.label), target))
     return out
 
 
@@ -121,7 +113,7 @@ def build(
     flow_id: str | None,
     languages: dict[str, str],
 ) -> dict[str, Any]:
-    counts = Counts(cells, p)
+    counts = Counts(cells)
     days = [d.isoformat() for d in p.days]
     short = [str(format_date(d, "d MMM")) for d in p.days]
     long = [str(format_date(d, "d MMMM y")) for d in p.days]
@@ -174,7 +166,7 @@ def build(
 
     topics = [f for f in engine.flows.values() if f.audience != "welcome"]
     started = sorted(
-        ((_translate(engine, locale, f.title), counts.period([(f.id, f.start)])) for f in topics),
+        ((engine.translate(locale, f.title), counts.period([(f.id, f.start)])) for f in topics),
         key=lambda row: (row[1].withheld, -row[1].n),
     )
     sections.append(
@@ -191,13 +183,13 @@ def build(
         max(topics, key=lambda f: counts.period([(f.id, f.start)]).n) if topics else welcome
     )
     funnel = [
-        (_translate(engine, locale, label) if label else _("First step"), counts.period([(chosen.id, state)]))
+        (engine.translate(locale, label) if label else _("First step"), counts.period([(chosen.id, state)]))
         for state, label in steps_in_order(chosen)
     ]
     sections.append(
         by_row(
             "funnel",
-            _("How far people went: %(flow)s", flow=_translate(engine, locale, chosen.title)),
+            _("How far people went: %(flow)s", flow=engine.translate(locale, chosen.title)),
             _(
                 "How many times each step was reached, in the order the conversation goes; each "
                 "step is named by the answer that leads to it. Where the numbers drop is where "
@@ -252,7 +244,14 @@ def build(
             "language",
             _("Language"),
             _("The language the chat was opened in."),
-            [(name, counts.period(counts.with_state(LANGUAGE + code))) for code, name in languages.items()],
+            # over the period too, the languages are one whole: all shown or none
+            list(
+                zip(
+                    languages.values(),
+                    together([counts.period(counts.with_state(LANGUAGE + code)) for code in languages]),
+                    strict=True,
+                )
+            ),
             _("Language"),
         )
     )
@@ -283,7 +282,7 @@ def build(
     )
     return {
         "sections": sections,
-        "flows": [(f.id, _translate(engine, locale, f.title)) for f in topics],
+        "flows": [(f.id, engine.translate(locale, f.title)) for f in topics],
         "chosen_flow": chosen.id,
         "period_text": _("%(start)s to %(end)s", start=long[0], end=long[-1]),
     }
