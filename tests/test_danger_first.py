@@ -150,3 +150,14 @@ def test_an_expired_token_over_the_rate_limit(tmp_path: Path) -> None:
     assert name == "turn"
     assert_card(turn, "cy")
     sc.disconnect("/chat")
+
+
+def test_reloading_an_expired_welsh_page_starts_again_in_welsh(app: Flask, client: FlaskClient) -> None:
+    """The page explains the old token in its language and starts the fresh
+    conversation in the same one, not in the browser's (one page, one language)."""
+    engine = engine_of(app)
+    expired_cy = engine.render(engine.messages["common.problems.expired_token"], "cy")["text"]
+    res = client.get("/chat", query_string={"t": expired(app, "cy")}, headers={"Accept-Language": "en"})
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and '<html lang="cy"' in html
+    assert expired_cy.split(".")[0] in html

@@ -59,12 +59,13 @@ def chat_page() -> str:
     far and the DSL's record are drawn from what it was read as."""
     token = request.args.get("t")
     if token:
-        turn, c = engine().show(token)
+        turn, c = engine().show(token, _page_locale())
         if c is not None:
             problem = _problem(request.args.get("problem"), turn["locale"])
             thanks = request.args.get("thanks") == "1"
             return render_chat(turn, problem, ask=request.args.get("ask"), conversation=c, thanks=thanks)
-        return render_chat(take_turn({"locale": _page_locale()}, limited=False)[0], turn["error"], fresh=True)
+        # afresh, in the language the problem is explained in: the token's own, if it still says
+        return render_chat(take_turn({"locale": turn["locale"]}, limited=False)[0], turn["error"], fresh=True)
     asked = request.args.get("lang")
     turn, ok = take_turn({"locale": asked} if asked else {"locale": _page_locale()}, limited=False)
     if not ok:  # an unknown ?lang= : show the page in English, with the reason
@@ -142,11 +143,5 @@ def render_chat(
             fresh=fresh,
             conversation=conversation,
             ask=ask if ask == "start_again" else None,
-            thanks=_thanks(turn["locale"]) if thanks else None,
+            thanks=engine().thanks(turn["locale"]) if thanks else None,
         )
-
-
-def _thanks(locale: str) -> dict[str, Any]:
-    """The words that thank someone for answering "Did this help?"."""
-    e = engine()
-    return e.render(e.messages[e.settings["feedback_thanks"][0]], locale)

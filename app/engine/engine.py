@@ -189,17 +189,22 @@ class Engine:
         except Problem as p:
             return self.problem(p, self.locale_for(raw, p)), False
 
-    def show(self, token: str) -> tuple[dict[str, Any], Conversation | None]:
+    def show(
+        self, token: str, fallback_locale: str | None = None
+    ) -> tuple[dict[str, Any], Conversation | None]:
         """The step a token is at, shown again (a page load), with the
         conversation the token was read as, for the page to draw the
         conversation so far from: a page reads its token once. (Problem,
-        None) if the token can't be used."""
+        None) if the token can't be used, explained in the token's language
+        if it still says one, else `fallback_locale`; that language is the
+        problem's "locale", for the fresh conversation to start in."""
         try:
             if len(token) > MAX_TOKEN:
                 raise Problem("bad_token", restart=True)
             c = self._conversation(token)
         except Problem as p:
-            return self.problem(p, p.locale or self.locales[0]), None
+            locale = p.locale or self._known(fallback_locale) or self.locales[0]
+            return {**self.problem(p, locale), "locale": locale}, None
         return self.turn(c).as_dict(), c
 
     def step(self, token: str | None, action: Mapping[str, Any]) -> Turn:
@@ -375,8 +380,7 @@ class Engine:
             return self.turn(c._replace(overlay=HEARD))
         if choice in FEEDBACK_ANSWERS:  # the same step, thanked; the answer is counted by Turns
             turn = self.turn(c._replace(rated=True))
-            thanks = self.settings["feedback_thanks"]
-            turn.messages = [self.render(self.messages[i], c.locale) for i in thanks]
+            turn.messages = self.thanks(c.locale)
             turn.step = None
             return turn
         if choice == "start_again":
@@ -485,6 +489,10 @@ class Engine:
         if locale != self.locales[0] and url.startswith("/"):
             url = f"{url}?lang={locale}"
         return {"kind": kind, "url": url}
+
+    def thanks(self, locale: str) -> list[dict[str, Any]]:
+        """The words that thank someone for answering "Did this help?"."""
+        return [self.render(self.messages[i], locale) for i in self.settings["feedback_thanks"]]
 
     def render(self, msg: Message, locale: str) -> dict[str, Any]:
         """A message in a locale: each Markdown block translated, then rendered.
