@@ -528,3 +528,17 @@ def test_rate_limits_and_hash_reports_are_measured(tmp_path: Path) -> None:
     assert turns[(("outcome", "ok"), ("transport", "api"))] == 1.0
     text = c.get("/metrics", headers=BEARER).get_data(as_text=True)
     assert 'process="web-1"' in text and "_created" not in text
+
+
+def test_the_childline_row_is_childline_not_its_report_remove_page() -> None:
+    """A step whose only Childline link is the Report Remove page is counted
+    under Report Remove (or not at all), not again as "Childline"."""
+    from app.engine import Engine
+    from app.insights.views import handoff_states
+
+    root = Path(__file__).resolve().parent.parent
+    engine = Engine(root / "flows", root / "content", "i" * 40)
+    ways = handoff_states(engine)
+    assert ("youth_image_shared", "report_remove") not in ways["childline"]
+    assert ("parent_child_targeted", "report_remove") not in ways["childline"]
+    assert ways["childline"] and ways["report_remove"]  # both rows still have steps

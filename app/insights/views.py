@@ -5,6 +5,7 @@ states hand off where, what leads to each step, what the first screen asks."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from ..engine import Engine
+from ..engine.checks import CHILDLINE_REPORT_REMOVE
 from ..engine.flows import Flow
 from . import charts
 from .data import Cell, Key, Period, together, total
@@ -85,6 +87,9 @@ def steps_in_order(flow: Flow) -> list[tuple[str, str | None]]:
     return order
 
 
+_HREF = re.compile(r'href="([^"]+)"')
+
+
 def handoff_states(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     """Which steps offer each way on: Childline's Report Remove and the family
     agreement (the flows' handoff), a printout, and links or numbers for CEOP
@@ -96,10 +101,14 @@ def handoff_states(engine: Engine) -> dict[str, list[tuple[str, str]]]:
                 found[st.handoff].append((flow.id, st.id))
             if st.print:
                 found["print"].append((flow.id, st.id))
-            html = " ".join(engine.messages[i].html for i in st.say)
-            if "ceop.police.uk" in html:
+            hrefs = [h for i in st.say for h in _HREF.findall(engine.messages[i].html)]
+            if any("ceop.police.uk" in h for h in hrefs):
                 found["ceop"].append((flow.id, st.id))
-            if "childline.org.uk" in html or "tel:08001111" in html:
+            # Childline itself (its number, chat, pages), not its Report Remove page (a row of its own)
+            if any(
+                h == "tel:08001111" or ("childline.org.uk" in h and CHILDLINE_REPORT_REMOVE not in h)
+                for h in hrefs
+            ):
                 found["childline"].append((flow.id, st.id))
     return found
 
