@@ -109,6 +109,11 @@ class SettingsError(RuntimeError):
     pass
 
 
+def database(configured: str, instance_dir: str) -> str:
+    """The database file: SAFECHAT_DATABASE, else safechat.db in the instance folder."""
+    return configured or str(Path(instance_dir) / "safechat.db")
+
+
 def setting(name: str) -> Any:
     """One setting from the environment, checked, or its default."""
     default, kind = DEFAULTS[name]
@@ -133,8 +138,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg[key.removeprefix(PREFIX)] = value
     # Whether from the environment or an override, with the one check.
     cfg["ENV"] = _parsed("ENV", environment, cfg["ENV"])
-    if not cfg["DATABASE"]:
-        cfg["DATABASE"] = str(Path(cfg["INSTANCE_DIR"]) / "safechat.db")
+    cfg["DATABASE"] = database(cfg["DATABASE"], cfg["INSTANCE_DIR"])
     cfg["SECRET_KEY"] = _secret_key(cfg)
     cfg["PARTNER_TOKENS"] = _partner_tokens(cfg)
     cfg["INSIGHTS_TOKEN"] = _insights_token(cfg)

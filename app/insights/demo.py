@@ -23,16 +23,14 @@ from pathlib import Path
 from ..engine.content import load_content
 from ..engine.flows import Flow, load_flows
 from ..engine.predicates import PREDICATES
-from ..settings import ROOT, setting
+from ..settings import ROOT, database, setting
 from ..store import connection, open_db
+from .data import Key
 from .record import ASKED, CARD_HELPED, HEARD, HELP_NOW, HELPED, LANGUAGE
-
-Key = tuple[str, str, str]
 
 
 def real_database() -> Path:
-    configured = setting("DATABASE") or str(Path(setting("INSTANCE_DIR")) / "safechat.db")
-    return Path(configured).resolve()
+    return Path(database(setting("DATABASE"), setting("INSTANCE_DIR"))).resolve()
 
 
 def walk(flows: dict[str, Flow], flow: Flow, rng: random.Random, day: str, counts: Counter[Key]) -> None:
