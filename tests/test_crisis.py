@@ -55,12 +55,12 @@ def test_model_scores_exactly_as_scikit_learn_would() -> None:
     probabilities, for every example and for unseen text, pattern hits
     included."""
     import numpy as np
-    from scipy.sparse import csr_matrix, hstack
+    from scipy.sparse import csr_matrix, diags, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_union
 
-    from app.safety.model import C, CrisisModel
+    from app.safety.model import C, CrisisModel, ratio_scale
 
     def example(text: str) -> tuple[str, list[str]]:
         return normalise(text), sorted(PATTERNS_ONLY.groups_hit(text))
@@ -82,13 +82,32 @@ def test_model_scores_exactly_as_scikit_learn_would() -> None:
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
     )
     reference = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    reference.fit(features(pos + neg, fit=True), [1] * len(pos) + [0] * len(neg))
+    labels = [1] * len(pos) + [0] * len(neg)
+    x = features(pos + neg, fit=True)
+    scale = diags(ratio_scale(x, labels))
+    reference.fit(x @ scale, labels)
     unseen = [("an unseen message, with zzqx words and a b c", ["self_harm"]), ("a", []), ("", [])]
     examples = [*pos, *neg, *unseen]
     model = CrisisModel.fitted(pos, neg)
     got = np.array([model.probability(t, g) for t, g in examples])
-    assert np.allclose(got, reference.predict_proba(features(examples))[:, 1], atol=1e-9)
+    assert np.allclose(got, reference.predict_proba(features(examples) @ scale)[:, 1], atol=1e-9)
     assert model.tables["groups"], "pattern groups are features"
+
+
+def test_a_feature_found_in_one_class_only_weighs_more_than_one_found_in_both() -> None:
+    """The scale that lets the model reach a telling word more cheaply: a
+    column found only in crisis examples, or mostly in ordinary ones, gets a
+    larger factor than one found as often in both; the factors average 1."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from app.safety.model import ratio_scale
+
+    # columns: only in crisis; in both alike; only in ordinary
+    x = csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=float))
+    scale = ratio_scale(x, [1, 1, 0, 0, 0, 0])
+    assert scale[0] > 2 * scale[1] and scale[2] > 2 * scale[1]
+    assert np.isclose(scale.mean(), 1.0)
 
 
 def test_serving_never_imports_scikit_learn(tmp_path: Path) -> None:
