@@ -247,6 +247,14 @@ def test_a_long_message_the_model_is_sure_of_overrules_a_pattern_hit() -> None:
     assert crisis.default().check("im in danger") is not None
 
 
+def test_feeling_trapped_is_asked_about_and_being_trapped_is_the_card() -> None:
+    """ "Trapped" is a danger-now word for a locked room or a car, and a
+    feeling too: a parent's "my son says he feels trapped" was shown the
+    whole card, in a short message where a pattern hit stands."""
+    assert PATTERNS_ONLY.check("my son says he feels trapped") == crisis.ASK
+    assert PATTERNS_ONLY.check("im trapped in his car and he wont let me out") == crisis.CARD
+
+
 @pytest.mark.parametrize(
     "text", ["dw i eisiau lladd fy hun", "dwi isio marw", "dw i eisiau marw", "i want to kill myself"]
 )

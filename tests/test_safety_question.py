@@ -130,9 +130,11 @@ def test_parents_and_staff_are_asked_whether_anyone_is_in_danger(
     assert status == 200 and question in html and labels[0] in html
 
 
+# Short words that ask (a pattern of the `ask` level, in fewer than
+# SHORT_MESSAGE words, stands whatever the model makes of it).
 PARENT_WORDS = {
-    "en": "my son says everything is pointless since the pictures went round",
-    "cy": "mae fy mab wedi cau ei hun yn ei stafell a dydi o ddim yn siarad",
+    "en": "my daughter says she can't cope",
+    "cy": "mae fy merch yn deud bod hi'n methu ymdopi",
 }
 
 
