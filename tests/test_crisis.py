@@ -96,7 +96,7 @@ def test_model_scores_exactly_as_scikit_learn_would() -> None:
 
 def test_a_feature_found_in_one_class_only_weighs_more_than_one_found_in_both() -> None:
     """The scale that lets the model reach a telling word more cheaply: a
-    column found only in crisis examples, or mostly in ordinary ones, gets a
+    column found only in crisis examples, or only in ordinary ones, gets a
     larger factor than one found as often in both; the factors average 1."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -253,6 +253,7 @@ def test_feeling_trapped_is_asked_about_and_being_trapped_is_the_card() -> None:
     whole card, in a short message where a pattern hit stands."""
     assert PATTERNS_ONLY.check("my son says he feels trapped") == crisis.ASK
     assert PATTERNS_ONLY.check("im trapped in his car and he wont let me out") == crisis.CARD
+    assert PATTERNS_ONLY.check("i feel trapped in his car") == crisis.CARD, "a feeling about a place"
 
 
 @pytest.mark.parametrize(
