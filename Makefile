@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export HOST PORT
 
-.PHONY: run test build catalogs extract update check bench lint clean demo-data
+.PHONY: run test build catalogs extract update check bench cv lint clean demo-data
 
 # Runtime dependencies, pinned in pyproject.toml.
 $(VENV)/.run: pyproject.toml
@@ -56,6 +56,11 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test build catalogs
 	$(PY) -m bench
+
+# Cross-validate the crisis detector on its examples, as cut-offs are chosen
+# (a few minutes; never reads the held-out sets).
+cv: $(VENV)/.test build catalogs
+	$(PY) -m bench.cv_crisis $(ARGS)
 
 # Load harness: 50 clients' throughput vs a bare echo server, memory per open
 # conversation, 5,000 sockets at once, and the cluster (README, Performance).

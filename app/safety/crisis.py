@@ -131,6 +131,11 @@ class CrisisDetector:
         sentences = [s for s in (normalise(part) for part in _SENTENCE_END.split(text)) if s]
         return [norm, *sentences] if len(sentences) > 1 else [norm]
 
+    def examples(self, texts: Iterable[str]) -> list[Example]:
+        """What the model learns from each message: its normalised text and
+        the pattern groups that fire on it."""
+        return [(normalise(t), list(self.groups_hit(t))) for t in texts]
+
     def groups_hit(self, text: str) -> tuple[str, ...]:
         """The pattern groups that fire on a message or any of its sentences."""
         return self._hits(self.units(text))
@@ -207,12 +212,9 @@ def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     crisis, examples_ok = read_examples()
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
 
-    def examples(texts: Iterable[str]) -> list[Example]:
-        return [(normalise(t), list(patterns.groups_hit(t))) for t in texts]
-
     def fit() -> Tables:
-        ok = examples(examples_ok) + [e for e in examples(ordinary) if not e[1]]
-        return fit_elsewhere(examples(crisis), ok)
+        ok = patterns.examples(examples_ok) + [e for e in patterns.examples(ordinary) if not e[1]]
+        return fit_elsewhere(patterns.examples(crisis), ok)
 
     inputs = ["crisis:", *crisis, "ok:", *examples_ok, "ordinary:", *ordinary]
     model = CrisisModel(cached("crisis", inputs, fit))

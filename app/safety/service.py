@@ -25,6 +25,22 @@ QUESTIONS = Path(__file__).with_name("questions.tsv")
 NO_QUESTION = "none"  # examples of ordinary messages that ask none of the questions
 
 
+def ordinary_messages(
+    flows: Mapping[str, Flow], translate: Translate | None = None, locales: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The flows' phrases, the option labels people tap in every language,
+    and the first messages and questions people typed (routing_examples.tsv,
+    questions.tsv: none of them in danger): ordinary messages to the crisis
+    model too. Without the labels it had seen almost no everyday Welsh, and
+    asked "are you safe?" of "Diolch yn fawr"; without the typed ones, of
+    "mae o isio mwy" (he wants more)."""
+    labels = {o.label for f in flows.values() for st in f.states.values() for o in st.options}
+    if translate is not None:
+        labels |= {translate(locale, label) for locale in locales for label in labels}
+    typed = {row["text"] for path in (ROUTING_EXAMPLES, QUESTIONS) for row in read_rows(path)}
+    return tuple(sorted({p for f in flows.values() for p in f.phrases} | labels | typed))
+
+
 def router_for(
     flows: Mapping[str, Flow], translate: Translate | None = None, locales: tuple[str, ...] = ()
 ) -> Router:
@@ -98,19 +114,13 @@ class SafetyService:
         locales: tuple[str, ...] = (),
         content: Collection[str] = (),
     ) -> SafetyService:
-        """The flows' phrases, the option labels people tap in every
-        language, and the first messages and questions people typed
-        (routing_examples.tsv, questions.tsv: none of them in danger) are
-        ordinary messages to the crisis model too. Without the labels it had
-        seen almost no everyday Welsh, and asked "are you safe?" of "Diolch
-        yn fawr"; without the typed ones, of "mae o isio mwy" (he wants
-        more)."""
-        labels = {o.label for f in flows.values() for st in f.states.values() for o in st.options}
-        if translate is not None:
-            labels |= {translate(locale, label) for locale in locales for label in labels}
-        typed = {row["text"] for path in (ROUTING_EXAMPLES, QUESTIONS) for row in read_rows(path)}
-        ordinary = tuple(sorted({p for f in flows.values() for p in f.phrases} | labels | typed))
-        return cls(detector_for(ordinary), router_for(flows, translate, locales), answerers_for(content))
+        """The crisis detector fitted with `ordinary_messages` of these
+        flows, the router and the question answerers."""
+        return cls(
+            detector_for(ordinary_messages(flows, translate, locales)),
+            router_for(flows, translate, locales),
+            answerers_for(content),
+        )
 
     def check(self, text: str) -> str | None:
         """ "crisis", "ask" or None: see CrisisDetector.check."""
