@@ -26,7 +26,7 @@ from pathlib import Path
 from app.engine import Engine
 from app.i18n import Catalogs
 from app.safety.crisis import CARD, DEFAULT_PATH, CrisisDetector
-from app.safety.model import EXAMPLES, TRAINING, CrisisModel, fit, read_rows
+from app.safety.model import CrisisModel, example_files, fit, read_rows
 from app.safety.service import ordinary_messages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ FOLDS = 5
 def labelled() -> list[dict[str, str]]:
     """Every labelled example, with its language ("en" when a file has no
     `lang` column; Welsh mixed with English counts as Welsh)."""
-    rows = [r for path in (EXAMPLES, *sorted(TRAINING.glob("*.tsv"))) for r in read_rows(path)]
+    rows = [r for path in example_files() for r in read_rows(path)]
     return [dict(r, lang="en" if r.get("lang", "en") == "en" else "cy") for r in rows]
 
 
@@ -63,7 +63,7 @@ def cross_validate(
     saw it."""
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
     examples = patterns.examples(r["text"] for r in rows)
-    extra = [e for e in patterns.examples(ordinary) if not e[1]]  # as detector_for leaves them out
+    extra = patterns.harmless(ordinary)
     part = folds(rows, k)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for left_out in range(k):

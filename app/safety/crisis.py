@@ -136,6 +136,12 @@ class CrisisDetector:
         the pattern groups that fire on it."""
         return [(normalise(t), list(self.groups_hit(t))) for t in texts]
 
+    def harmless(self, texts: Iterable[str]) -> list[Example]:
+        """`examples` of the texts no pattern flags: the flows' phrases and
+        labels the model may learn as ordinary ("Someone seems at risk of
+        harm" is an option label, but not a message to learn as harmless)."""
+        return [e for e in self.examples(texts) if not e[1]]
+
     def groups_hit(self, text: str) -> tuple[str, ...]:
         """The pattern groups that fire on a message or any of its sentences."""
         return self._hits(self.units(text))
@@ -205,15 +211,13 @@ def _decide(
 @lru_cache(maxsize=4)
 def detector_for(ordinary: tuple[str, ...] = ()) -> CrisisDetector:
     """The bundled patterns, and the model fitted on the bundled examples with
-    `ordinary` (the flows' phrases and option labels) as more ordinary
-    messages, leaving out any the patterns flag ("Someone seems at risk of
-    harm" is a label, but not a message to learn as harmless). Built once
-    for each set of phrases."""
+    the `harmless` of `ordinary` (the flows' phrases and option labels) as
+    more ordinary messages. Built once for each set of phrases."""
     crisis, examples_ok = read_examples()
     patterns = CrisisDetector.from_file(DEFAULT_PATH)
 
     def fit() -> Tables:
-        ok = patterns.examples(examples_ok) + [e for e in patterns.examples(ordinary) if not e[1]]
+        ok = patterns.examples(examples_ok) + patterns.harmless(ordinary)
         return fit_elsewhere(patterns.examples(crisis), ok)
 
     inputs = ["crisis:", *crisis, "ok:", *examples_ok, "ordinary:", *ordinary]
